@@ -1,0 +1,125 @@
+using LeaseBoard.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace LeaseBoard.Data;
+
+/// <summary>
+/// The one model of LeaseBoard. Each provider has a small subclass so that its migrations live in a
+/// folder of their own (<see cref="SqliteLeaseBoardDb"/>, <see cref="SqlServerLeaseBoardDb"/>).
+/// </summary>
+public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<TestEnvironment> Environments => Set<TestEnvironment>();
+    public DbSet<Reservation> Reservations => Set<Reservation>();
+    public DbSet<TestRun> TestRuns => Set<TestRun>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<HealthSample> HealthSamples => Set<HealthSample>();
+
+    public abstract DatabaseProvider Provider { get; }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
+    {
+        // Instants are UTC everywhere; SQLite forgets the kind, so it is restored on read.
+        conventions.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        conventions.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+        conventions.Properties<Enum>().HaveConversion<string>().HaveMaxLength(24);
+    }
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<TestEnvironment>(e =>
+        {
+            e.ToTable("Environments");
+            e.HasIndex(x => x.Key).IsUnique();
+            e.Property(x => x.Key).HasMaxLength(64);
+            e.Property(x => x.Name).HasMaxLength(128);
+            e.Property(x => x.Description).HasMaxLength(1000);
+            e.Property(x => x.HealthDetail).HasMaxLength(1000);
+            e.Property(x => x.QuarantineReason).HasMaxLength(1000);
+            e.Property(x => x.QuarantinedBy).HasMaxLength(256);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.Ignore(x => x.IsBookable);
+        });
+
+        model.Entity<Reservation>(e =>
+        {
+            e.HasIndex(x => new { x.EnvironmentId, x.StartUtc });
+            e.HasIndex(x => new { x.OwnerId, x.StartUtc });
+            e.HasIndex(x => new { x.State, x.StartUtc });
+            e.Property(x => x.OwnerId).HasMaxLength(256);
+            e.Property(x => x.OwnerName).HasMaxLength(256);
+            e.Property(x => x.Title).HasMaxLength(Rules.TitleMaxLength);
+            e.Property(x => x.TestSpec).HasMaxLength(Rules.TestSpecMaxLength);
+            e.Property(x => x.Outcome).HasMaxLength(1000);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.HasOne(x => x.Environment).WithMany().HasForeignKey(x => x.EnvironmentId).OnDelete(DeleteBehavior.Restrict);
+            e.Ignore(x => x.Duration);
+        });
+
+        model.Entity<TestRun>(e =>
+        {
+            e.HasIndex(x => new { x.State, x.EnvironmentId });
+            e.HasIndex(x => x.ReservationId);
+            e.Property(x => x.FrameworkRunId).HasMaxLength(128);
+            e.Property(x => x.Detail).HasMaxLength(1000);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.HasOne(x => x.Reservation).WithMany(r => r.Runs).HasForeignKey(x => x.ReservationId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<TestEnvironment>().WithMany().HasForeignKey(x => x.EnvironmentId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        model.Entity<AuditEntry>(e =>
+        {
+            e.HasIndex(x => x.AtUtc);
+            e.HasIndex(x => new { x.EnvironmentId, x.AtUtc });
+            e.Property(x => x.Actor).HasMaxLength(256);
+            e.Property(x => x.Action).HasMaxLength(64);
+            e.Property(x => x.Details).HasMaxLength(2000);
+        });
+
+        model.Entity<HealthSample>(e =>
+        {
+            e.HasIndex(x => new { x.EnvironmentId, x.AtUtc });
+            e.HasOne<TestEnvironment>().WithMany().HasForeignKey(x => x.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RenewVersions();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RenewVersions();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    // A row version that works on both providers: SQLite never fills [Timestamp] columns.
+    private void RenewVersions()
+    {
+        foreach (var entry in ChangeTracker.Entries<IVersioned>())
+        {
+            if (entry.State is EntityState.Modified or EntityState.Added)
+                entry.Entity.Version = Guid.NewGuid();
+        }
+    }
+}
+
+/// <summary>Writes UTC and reads back a <see cref="DateTimeKind.Utc"/> value whatever the provider kept.</summary>
+internal sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+    v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+    v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+
+public enum DatabaseProvider { Sqlite, SqlServer }
+
+public sealed class SqliteLeaseBoardDb(DbContextOptions<SqliteLeaseBoardDb> options) : LeaseBoardDb(options)
+{
+    public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+}
+
+public sealed class SqlServerLeaseBoardDb(DbContextOptions<SqlServerLeaseBoardDb> options) : LeaseBoardDb(options)
+{
+    public override DatabaseProvider Provider => DatabaseProvider.SqlServer;
+}

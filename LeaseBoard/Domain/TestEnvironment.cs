@@ -1,0 +1,36 @@
+namespace LeaseBoard.Domain;
+
+/// <summary>One dedicated environment that a single test at a time may lease.</summary>
+public sealed class TestEnvironment : IVersioned
+{
+    public int Id { get; set; }
+    public required string Key { get; set; }
+    public required string Name { get; set; }
+    public string Description { get; set; } = "";
+    public int SortOrder { get; set; }
+
+    public EnvironmentState State { get; set; } = EnvironmentState.Available;
+    public HealthStatus Health { get; set; } = HealthStatus.Unknown;
+    public DateTime? LastHealthCheckUtc { get; set; }
+    public int? HealthLatencyMs { get; set; }
+    public string? HealthDetail { get; set; }
+    public int ConsecutiveHealthFailures { get; set; }
+
+    public string? QuarantineReason { get; set; }
+    public string? QuarantinedBy { get; set; }
+    public DateTime? QuarantinedAtUtc { get; set; }
+
+    /// <summary>Last fencing token issued for a run on this environment; only ever grows.</summary>
+    public long FenceCounter { get; set; }
+
+    /// <summary>Bumped by every booking on this environment: the UPDATE is the row lock that queues bookings.</summary>
+    public long BookingVersion { get; set; }
+
+    public Guid Version { get; set; } = Guid.NewGuid();
+
+    public bool IsBookable => State is not (EnvironmentState.Quarantined or EnvironmentState.Retired);
+}
+
+public enum EnvironmentState { Available, Leased, CleaningUp, Quarantined, Retired }
+
+public enum HealthStatus { Unknown, Healthy, Degraded, Unhealthy }

@@ -1,0 +1,43 @@
+using LeaseBoard.Domain;
+
+namespace LeaseBoard.Features.Booking;
+
+public enum BookingOutcome { Booked, Conflict, Invalid, LimitReached, Forbidden, NotFound }
+
+/// <summary>A free or taken time range on one environment, in UTC.</summary>
+public sealed record Slot(int EnvironmentId, string EnvironmentKey, string EnvironmentName, DateTime StartUtc, DateTime EndUtc)
+{
+    public TimeSpan Duration => EndUtc - StartUtc;
+}
+
+/// <summary>The slot another reservation holds, and whose it is.</summary>
+public sealed record ConflictingReservation(int ReservationId, string Title, string OwnerName, Slot Slot);
+
+/// <summary>
+/// Every outcome of a booking operation is a value with a sentence for the user; where possible it
+/// says what would work instead (<see cref="Suggestion"/>).
+/// </summary>
+public sealed record BookingResult(
+    BookingOutcome Outcome,
+    string Message,
+    Reservation? Reservation = null,
+    ConflictingReservation? Conflict = null,
+    Slot? Suggestion = null)
+{
+    public bool Succeeded => Outcome == BookingOutcome.Booked;
+
+    public static BookingResult Booked(Reservation reservation, string message) => new(BookingOutcome.Booked, message, reservation);
+    public static BookingResult Invalid(string message, Slot? suggestion = null) => new(BookingOutcome.Invalid, message, Suggestion: suggestion);
+    public static BookingResult LimitReached(string message) => new(BookingOutcome.LimitReached, message);
+    public static BookingResult Forbidden(string message) => new(BookingOutcome.Forbidden, message);
+    public static BookingResult NotFound(int reservationId) => new(BookingOutcome.NotFound, $"Reservation {reservationId} does not exist.");
+
+    public static BookingResult Conflicting(ConflictingReservation? conflict, Slot? suggestion, string message) =>
+        new(BookingOutcome.Conflict, message, Conflict: conflict, Suggestion: suggestion);
+}
+
+/// <summary>What a user asks for. <see cref="EnvironmentId"/> null means "any free environment".</summary>
+public sealed record BookingRequest(int? EnvironmentId, DateTime StartUtc, TimeSpan Duration, string Title, TestKind TestKind, string TestSpec)
+{
+    public DateTime EndUtc => StartUtc + Duration;
+}

@@ -1,0 +1,73 @@
+using LeaseBoard.Domain;
+
+namespace LeaseBoard.Features.Booking;
+
+/// <summary>The checks of a requested slot that need no database: pure functions of the options and the clock.</summary>
+public static class BookingRules
+{
+    public static string? CheckTimes(DateTime startUtc, DateTime endUtc, DateTime nowUtc, BookingOptions options)
+    {
+        if (startUtc.Kind != DateTimeKind.Utc || endUtc.Kind != DateTimeKind.Utc)
+            throw new ArgumentException("Reservation times must be UTC.");
+
+        var duration = endUtc - startUtc;
+        if (duration < options.MinDuration)
+            return $"A reservation must last at least {Describe(options.MinDuration)}; this one lasts {Describe(duration)}.";
+        if (duration > options.MaxDuration)
+            return $"A reservation may last at most {Describe(options.MaxDuration)}; this one lasts {Describe(duration)}.";
+        if (!OnGrid(startUtc, options) || !OnGrid(endUtc, options))
+            return $"Start and end must fall on the {options.GridMinutes}-minute grid (for example 14:00, 14:05, 14:10).";
+        if (startUtc < nowUtc - options.PastTolerance)
+            return "The start lies in the past. Pick a start from now on.";
+        if (startUtc > nowUtc + options.Horizon)
+            return $"Reservations can be made at most {Describe(options.Horizon)} ahead.";
+        return null;
+    }
+
+    public static string? CheckText(string? title, string? testSpec)
+    {
+        if (string.IsNullOrWhiteSpace(title))
+            return "Give the reservation a title, so others know what runs there.";
+        if (title.Length > Rules.TitleMaxLength)
+            return $"The title may have at most {Rules.TitleMaxLength} characters; it has {title.Length}.";
+        if (testSpec is { Length: > Rules.TestSpecMaxLength })
+            return $"The test spec may have at most {Rules.TestSpecMaxLength} characters; it has {testSpec.Length}.";
+        return null;
+    }
+
+    public static bool OnGrid(DateTime instant, BookingOptions options) => instant.Ticks % options.Grid.Ticks == 0;
+
+    /// <summary>The first grid point at or after <paramref name="instant"/>.</summary>
+    public static DateTime CeilToGrid(DateTime instant, BookingOptions options)
+    {
+        var grid = options.Grid.Ticks;
+        var remainder = instant.Ticks % grid;
+        return remainder == 0 ? instant : new DateTime(instant.Ticks - remainder + grid, instant.Kind);
+    }
+
+    /// <summary>The grid point at or before <paramref name="instant"/>.</summary>
+    public static DateTime FloorToGrid(DateTime instant, BookingOptions options) =>
+        new(instant.Ticks - instant.Ticks % options.Grid.Ticks, instant.Kind);
+
+    /// <summary>Monday 00:00 UTC of the week that holds <paramref name="instant"/>: the per-user weekly limit counts in these weeks.</summary>
+    public static DateTime WeekStart(DateTime instant)
+    {
+        var daysSinceMonday = ((int)instant.DayOfWeek + 6) % 7;
+        return DateTime.SpecifyKind(instant.Date.AddDays(-daysSinceMonday), DateTimeKind.Utc);
+    }
+
+    public static string Describe(TimeSpan span)
+    {
+        if (span.TotalDays >= 1 && span.Ticks % TimeSpan.TicksPerDay == 0) return Plural((int)span.TotalDays, "day");
+        var hours = (int)span.TotalHours;
+        var minutes = span.Minutes;
+        return (hours, minutes) switch
+        {
+            (0, _) => Plural((int)Math.Round(span.TotalMinutes), "minute"),
+            (_, 0) => Plural(hours, "hour"),
+            _ => $"{hours} h {minutes} min",
+        };
+    }
+
+    private static string Plural(int n, string unit) => n == 1 ? $"1 {unit}" : $"{n} {unit}s";
+}

@@ -1,0 +1,369 @@
+using System.Data;
+using LeaseBoard.Data;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.LiveUpdates;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LeaseBoard.Features.Booking;
+
+/// <summary>
+/// Owns booking: book, move/resize, cancel, release early and the next-free-slot search. Every
+/// change of a slot goes through <see cref="InSlotGuardAsync"/>, the overlap guard of DESIGN.md.
+/// </summary>
+public sealed partial class BookingService(
+    IDbContextFactory<LeaseBoardDb> dbs,
+    IOptionsMonitor<BookingOptions> options,
+    TimeProvider clock,
+    BoardEvents boardEvents,
+    IEnumerable<IReservationLifecycle> lifecycles,
+    ILogger<BookingService> logger)
+{
+    private BookingOptions Rules => options.CurrentValue;
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public async Task<BookingResult> BookAsync(BookingRequest request, Actor actor, CancellationToken ct = default)
+    {
+        var invalid = BookingRules.CheckText(request.Title, request.TestSpec)
+                      ?? BookingRules.CheckTimes(request.StartUtc, request.EndUtc, Now, Rules);
+        if (invalid is not null) return BookingResult.Invalid(invalid);
+
+        var environments = await BookableCandidatesAsync(request.EnvironmentId, ct);
+        if (environments.Error is { } refusal)
+            return BookingResult.Invalid(refusal, await NextFreeSlotAsync(request.Duration, null, request.StartUtc, ct));
+
+        if (!actor.IsAdmin && await CheckUserLimitsAsync(actor, request.StartUtc, request.Duration, ignoreReservationId: null, ct) is { } limit)
+            return BookingResult.LimitReached(limit);
+
+        ConflictingReservation? firstConflict = null;
+        foreach (var environment in environments.List)
+        {
+            Reservation? reservation = null;
+            var outcome = await InSlotGuardAsync(environment.Id, request.StartUtc, request.EndUtc, ignoreReservationId: null, async db =>
+            {
+                // Built anew on every attempt: a retried unit must not carry keys from a failed one.
+                reservation = new Reservation
+                {
+                    EnvironmentId = environment.Id,
+                    OwnerId = actor.Id,
+                    OwnerName = actor.DisplayName,
+                    Title = request.Title.Trim(),
+                    TestKind = request.TestKind,
+                    TestSpec = request.TestSpec?.Trim() ?? "",
+                    StartUtc = request.StartUtc,
+                    EndUtc = request.EndUtc,
+                    CreatedUtc = Now,
+                    UpdatedUtc = Now,
+                };
+                db.Reservations.Add(reservation);
+                await db.SaveChangesAsync(ct);
+                db.AuditEntries.Add(Audit(actor, AuditActions.ReservationBooked, reservation,
+                    $"Booked '{reservation.Title}' on {environment.Key} {Utc(reservation.StartUtc)}–{Utc(reservation.EndUtc)}."));
+                await db.SaveChangesAsync(ct);
+            }, ct);
+
+            if (outcome.Conflict is { } conflict)
+            {
+                firstConflict ??= conflict;
+                continue;
+            }
+            if (outcome.Refusal is { } closed)
+            {
+                if (request.EnvironmentId is not null) return BookingResult.Invalid(closed);
+                continue;
+            }
+
+            reservation!.Environment = environment;
+            await AfterChangeAsync(reservation, "booked", ct);
+            LogBooked(reservation.Id, environment.Key, actor.Id);
+            return BookingResult.Booked(reservation, $"Booked {environment.Name} {Utc(reservation.StartUtc)}–{Utc(reservation.EndUtc)}.");
+        }
+
+        var suggestion = await NextFreeSlotAsync(request.Duration, null, request.StartUtc, ct, preferredEnvironmentId: request.EnvironmentId);
+        var message = firstConflict is null
+            ? "No environment is free for that slot."
+            : request.EnvironmentId is null
+                ? "No environment is free for the whole slot."
+                : $"{firstConflict.Slot.EnvironmentName} is taken {Utc(firstConflict.Slot.StartUtc)}–{Utc(firstConflict.Slot.EndUtc)} by '{firstConflict.Title}' ({firstConflict.OwnerName}), with a {BookingRules.Describe(Rules.ChangeoverBuffer)} changeover after it.";
+        return BookingResult.Conflicting(firstConflict, suggestion, message + (suggestion is null ? "" : $" Next free: {suggestion.EnvironmentName} {Utc(suggestion.StartUtc)}–{Utc(suggestion.EndUtc)}."));
+    }
+
+    /// <summary>Moves and/or resizes a reservation; <paramref name="environmentId"/> changes its lane.</summary>
+    public async Task<BookingResult> MoveAsync(int reservationId, int environmentId, DateTime startUtc, DateTime endUtc, Actor actor, CancellationToken ct = default)
+    {
+        Reservation? current;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+            current = await db.Reservations.AsNoTracking().FirstOrDefaultAsync(r => r.Id == reservationId, ct);
+        if (current is null) return BookingResult.NotFound(reservationId);
+        if (!actor.MayChange(current)) return BookingResult.Forbidden("Only the owner or an admin can change this reservation.");
+
+        string? invalid;
+        if (current.State == ReservationState.Active)
+        {
+            // A running lease keeps its start and lane; only its end may move (extend or shorten).
+            if (startUtc != current.StartUtc || environmentId != current.EnvironmentId)
+                return BookingResult.Invalid("A running reservation can only be extended or shortened, not moved.");
+            invalid = endUtc <= Now
+                ? "The new end lies in the past."
+                : BookingRules.CheckTimes(startUtc, endUtc, startUtc, Rules);
+        }
+        else if (current.State == ReservationState.Scheduled)
+        {
+            invalid = BookingRules.CheckTimes(startUtc, endUtc, Now, Rules);
+        }
+        else
+        {
+            return BookingResult.Invalid($"This reservation is {current.State.ToString().ToLowerInvariant()} and can no longer be changed.");
+        }
+        if (invalid is not null) return BookingResult.Invalid(invalid);
+
+        var target = await BookableCandidatesAsync(environmentId, ct);
+        if (target.Error is { } refusal) return BookingResult.Invalid(refusal);
+        var environment = target.List[0];
+
+        if (!actor.IsAdmin && await CheckUserLimitsAsync(actor, startUtc, endUtc - startUtc, reservationId, ct) is { } limit)
+            return BookingResult.LimitReached(limit);
+
+        Reservation? moved = null;
+        var outcome = await InSlotGuardAsync(environmentId, startUtc, endUtc, reservationId, async db =>
+        {
+            moved = await db.Reservations.FirstAsync(r => r.Id == reservationId, ct);
+            if (moved.Version != current.Version)
+                throw new StaleReservationException();
+            moved.EnvironmentId = environmentId;
+            moved.StartUtc = startUtc;
+            moved.EndUtc = endUtc;
+            moved.UpdatedUtc = Now;
+            moved.AtRisk = false;
+            db.AuditEntries.Add(Audit(actor, AuditActions.ReservationMoved, moved,
+                $"Moved from env {current.EnvironmentId} {Utc(current.StartUtc)}–{Utc(current.EndUtc)} to {environment.Key} {Utc(startUtc)}–{Utc(endUtc)}."));
+            await db.SaveChangesAsync(ct);
+        }, ct);
+
+        if (outcome.Stale)
+            return BookingResult.Conflicting(null, null, "The reservation changed meanwhile (someone else edited it, or it started). Reload and try again.");
+        if (outcome.Refusal is { } closed) return BookingResult.Invalid(closed);
+        if (outcome.Conflict is { } conflict)
+        {
+            var suggestion = await NextFreeSlotAsync(endUtc - startUtc, environmentId, startUtc, ct, ignoreReservationId: reservationId);
+            return BookingResult.Conflicting(conflict, suggestion,
+                $"{conflict.Slot.EnvironmentName} is taken {Utc(conflict.Slot.StartUtc)}–{Utc(conflict.Slot.EndUtc)} by '{conflict.Title}' ({conflict.OwnerName}), with a {BookingRules.Describe(Rules.ChangeoverBuffer)} changeover after it.");
+        }
+
+        moved!.Environment = environment;
+        await AfterChangeAsync(moved, "moved", ct);
+        return BookingResult.Booked(moved, $"Moved to {environment.Name} {Utc(startUtc)}–{Utc(endUtc)}.");
+    }
+
+    public async Task<BookingResult> CancelAsync(int reservationId, Actor actor, CancellationToken ct = default) =>
+        await EndEarlyAsync(reservationId, actor, ReservationState.Scheduled, ReservationState.Cancelled, AuditActions.ReservationCancelled, "cancelled", ct);
+
+    /// <summary>Ends a running lease before its slot is over; the lease engine stops the test and cleans up.</summary>
+    public async Task<BookingResult> ReleaseAsync(int reservationId, Actor actor, CancellationToken ct = default) =>
+        await EndEarlyAsync(reservationId, actor, ReservationState.Active, ReservationState.Releasing, AuditActions.ReservationReleased, "released", ct);
+
+    private async Task<BookingResult> EndEarlyAsync(int reservationId, Actor actor, ReservationState from, ReservationState to, string action, string verb, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var reservation = await db.Reservations.Include(r => r.Environment).FirstOrDefaultAsync(r => r.Id == reservationId, ct);
+        if (reservation is null) return BookingResult.NotFound(reservationId);
+        if (!actor.MayChange(reservation)) return BookingResult.Forbidden($"Only the owner or an admin can have this reservation {verb}.");
+        if (reservation.State != from)
+            return BookingResult.Invalid(from == ReservationState.Scheduled
+                ? $"Only a scheduled reservation can be cancelled; this one is {reservation.State.ToString().ToLowerInvariant()}."
+                : $"Only a running reservation can be released; this one is {reservation.State.ToString().ToLowerInvariant()}.");
+
+        reservation.State = to;
+        reservation.UpdatedUtc = Now;
+        reservation.Outcome = $"{char.ToUpperInvariant(verb[0])}{verb[1..]} by {actor.DisplayName}.";
+        db.AuditEntries.Add(Audit(actor, action, reservation, $"'{reservation.Title}' {verb}."));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return BookingResult.Conflicting(null, null, "The reservation changed meanwhile (it may just have started). Reload and try again.");
+        }
+        await AfterChangeAsync(reservation, verb, ct);
+        return BookingResult.Booked(reservation, $"'{reservation.Title}' {verb}.");
+    }
+
+    /// <summary>
+    /// The earliest slot of <paramref name="duration"/> at or after <paramref name="fromUtc"/> (never in the past),
+    /// on one environment or on any bookable one; null when none fits inside the horizon.
+    /// </summary>
+    public async Task<Slot?> NextFreeSlotAsync(TimeSpan duration, int? environmentId, DateTime? fromUtc, CancellationToken ct = default,
+        int? preferredEnvironmentId = null, int? ignoreReservationId = null)
+    {
+        var rules = Rules;
+        if (duration < rules.MinDuration || duration > rules.MaxDuration) return null;
+        var now = Now;
+        var earliest = BookingRules.CeilToGrid(fromUtc is { } f && f > now ? f : BookingRules.FloorToGrid(now, rules), rules);
+        if (earliest < now - rules.PastTolerance) earliest = BookingRules.CeilToGrid(now, rules);
+        var latestStart = now + rules.Horizon;
+
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var environments = await db.Environments.AsNoTracking()
+            .Where(e => e.State != EnvironmentState.Quarantined && e.State != EnvironmentState.Retired
+                        && (environmentId == null || e.Id == environmentId))
+            .OrderBy(e => e.SortOrder).ToListAsync(ct);
+        if (environments.Count == 0) return null;
+
+        var ids = environments.Select(e => e.Id).ToList();
+        var windowStart = earliest - rules.ChangeoverBuffer;
+        var windowEnd = latestStart + duration + rules.ChangeoverBuffer;
+        var taken = await db.Reservations.AsNoTracking()
+            .Where(r => ids.Contains(r.EnvironmentId) && ReservationStates.Live.Contains(r.State)
+                        && r.Id != ignoreReservationId && r.EndUtc > windowStart && r.StartUtc < windowEnd)
+            .OrderBy(r => r.StartUtc)
+            .Select(r => new { r.EnvironmentId, r.StartUtc, r.EndUtc })
+            .ToListAsync(ct);
+        var byEnvironment = taken.ToLookup(r => r.EnvironmentId);
+
+        Slot? best = null;
+        foreach (var environment in environments)
+        {
+            var candidate = earliest;
+            foreach (var busy in byEnvironment[environment.Id])
+            {
+                if (candidate + duration + rules.ChangeoverBuffer <= busy.StartUtc) break;
+                var afterBusy = BookingRules.CeilToGrid(busy.EndUtc + rules.ChangeoverBuffer, rules);
+                if (afterBusy > candidate) candidate = afterBusy;
+            }
+            if (candidate > latestStart) continue;
+            var slot = new Slot(environment.Id, environment.Key, environment.Name, candidate, candidate + duration);
+            if (best is null || slot.StartUtc < best.StartUtc
+                || (slot.StartUtc == best.StartUtc && slot.EnvironmentId == preferredEnvironmentId))
+                best = slot;
+        }
+        return best;
+    }
+
+    private sealed record Candidates(List<TestEnvironment> List, string? Error);
+
+    private async Task<Candidates> BookableCandidatesAsync(int? environmentId, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        if (environmentId is { } id)
+        {
+            var environment = await db.Environments.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct);
+            if (environment is null) return new([], $"Environment {id} does not exist.");
+            return environment.State switch
+            {
+                EnvironmentState.Quarantined => new([], $"{environment.Name} is quarantined ({environment.QuarantineReason ?? "no reason given"}) and cannot be booked."),
+                EnvironmentState.Retired => new([], $"{environment.Name} is retired and cannot be booked."),
+                _ => new([environment], null),
+            };
+        }
+        var all = await db.Environments.AsNoTracking()
+            .Where(e => e.State != EnvironmentState.Quarantined && e.State != EnvironmentState.Retired)
+            .OrderBy(e => e.SortOrder).ToListAsync(ct);
+        return all.Count == 0 ? new([], "No environment can be booked right now: all are quarantined or retired.") : new(all, null);
+    }
+
+    private async Task<string?> CheckUserLimitsAsync(Actor actor, DateTime startUtc, TimeSpan duration, int? ignoreReservationId, CancellationToken ct)
+    {
+        var rules = Rules;
+        var now = Now;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var mine = db.Reservations.Where(r => r.OwnerId == actor.Id && r.Id != ignoreReservationId
+                                              && (r.State == ReservationState.Scheduled || r.State == ReservationState.Active));
+        if (ignoreReservationId is null && await mine.CountAsync(r => r.EndUtc > now, ct) >= rules.MaxUpcomingPerUser)
+            return $"You already have {rules.MaxUpcomingPerUser} upcoming reservations, the most one person may hold. Cancel one or wait until one has run.";
+
+        var weekStart = BookingRules.WeekStart(startUtc);
+        var weekEnd = weekStart.AddDays(7);
+        var booked = await mine.Where(r => r.StartUtc >= weekStart && r.StartUtc < weekEnd)
+            .Select(r => new { r.StartUtc, r.EndUtc }).ToListAsync(ct);
+        var hours = booked.Sum(r => (r.EndUtc - r.StartUtc).TotalHours) + duration.TotalHours;
+        return hours > rules.MaxHoursPerWeekPerUser
+            ? $"This would bring you to {hours:0.#} booked hours in the week of {weekStart:yyyy-MM-dd}; the limit is {rules.MaxHoursPerWeekPerUser:0.#} hours per person per week."
+            : null;
+    }
+
+    private sealed record GuardOutcome(ConflictingReservation? Conflict, string? Refusal, bool Stale);
+
+    /// <summary>
+    /// The overlap guard: inside the provider's execution strategy (which retries deadlocks and busy
+    /// errors), one serializable transaction takes the environment's row lock, looks for a live
+    /// reservation overlapping the slot plus the changeover buffer, and only then lets
+    /// <paramref name="write"/> insert or update. A fresh context per attempt keeps retries clean.
+    /// </summary>
+    private async Task<GuardOutcome> InSlotGuardAsync(int environmentId, DateTime startUtc, DateTime endUtc, int? ignoreReservationId,
+        Func<LeaseBoardDb, Task> write, CancellationToken ct)
+    {
+        var buffer = Rules.ChangeoverBuffer;
+        await using var strategyDb = await dbs.CreateDbContextAsync(ct);
+        var strategy = strategyDb.Database.CreateExecutionStrategy();
+        return await strategy.ExecuteAsync(async token =>
+        {
+            await using var db = await dbs.CreateDbContextAsync(token);
+            await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, token);
+
+            var locked = await db.Environments
+                .Where(e => e.Id == environmentId && e.State != EnvironmentState.Quarantined && e.State != EnvironmentState.Retired)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.BookingVersion, e => e.BookingVersion + 1), token);
+            if (locked == 0)
+            {
+                await transaction.RollbackAsync(token);
+                return new GuardOutcome(null, "That environment was just taken out of service and cannot be booked.", false);
+            }
+
+            var (from, to) = (startUtc - buffer, endUtc + buffer);
+            var overlapping = await db.Reservations.AsNoTracking()
+                .Where(r => r.EnvironmentId == environmentId && ReservationStates.Live.Contains(r.State) && r.Id != ignoreReservationId
+                            && r.StartUtc < to && r.EndUtc > from)
+                .OrderBy(r => r.StartUtc)
+                .Select(r => new { r.Id, r.Title, r.OwnerName, r.StartUtc, r.EndUtc, r.Environment!.Key, r.Environment.Name })
+                .FirstOrDefaultAsync(token);
+            if (overlapping is not null)
+            {
+                await transaction.RollbackAsync(token);
+                return new GuardOutcome(new ConflictingReservation(overlapping.Id, overlapping.Title, overlapping.OwnerName,
+                    new Slot(environmentId, overlapping.Key, overlapping.Name, overlapping.StartUtc, overlapping.EndUtc)), null, false);
+            }
+
+            try
+            {
+                await write(db);
+            }
+            catch (StaleReservationException)
+            {
+                await transaction.RollbackAsync(token);
+                return new GuardOutcome(null, null, true);
+            }
+            await transaction.CommitAsync(token);
+            return new GuardOutcome(null, null, false);
+        }, ct);
+    }
+
+    private async Task AfterChangeAsync(Reservation reservation, string change, CancellationToken ct)
+    {
+        foreach (var lifecycle in lifecycles)
+            await lifecycle.ReservationChangedAsync(reservation, ct);
+        boardEvents.Publish(new ReservationChanged(reservation.Id, reservation.EnvironmentId, reservation.State, change));
+    }
+
+    private AuditEntry Audit(Actor actor, string action, Reservation reservation, string details) => new()
+    {
+        AtUtc = Now, Actor = actor.Id, Action = action, EnvironmentId = reservation.EnvironmentId, ReservationId = reservation.Id,
+        Details = details.Length > 2000 ? details[..2000] : details,
+    };
+
+    private static string Utc(DateTime instant) => instant.ToString("yyyy-MM-dd HH:mm 'UTC'");
+
+    private sealed class StaleReservationException : Exception;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId} booked on {EnvironmentKey} by {UserId}")]
+    private partial void LogBooked(int reservationId, string environmentKey, string userId);
+}
+
+/// <summary>
+/// Told after a reservation's slot or state changed, once the change is committed. The lease engine
+/// implements it to (re)schedule its start and deadline jobs.
+/// </summary>
+public interface IReservationLifecycle
+{
+    Task ReservationChangedAsync(Reservation reservation, CancellationToken ct);
+}

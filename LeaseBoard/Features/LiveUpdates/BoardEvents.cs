@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+using LeaseBoard.Domain;
+
+namespace LeaseBoard.Features.LiveUpdates;
+
+/// <summary>Something on the board changed; subscribers re-read what they show.</summary>
+public abstract record BoardEvent;
+
+public sealed record ReservationChanged(int ReservationId, int EnvironmentId, ReservationState State, string Change) : BoardEvent;
+
+public sealed record EnvironmentChanged(int EnvironmentId, string EnvironmentKey, EnvironmentState State, HealthStatus Health) : BoardEvent;
+
+public sealed record RunProgressed(int ReservationId, int EnvironmentId, int ProgressPercent, TestRunState State) : BoardEvent;
+
+/// <summary>
+/// The in-process publisher of board events. Handlers must not block: Blazor components hand the
+/// event to their circuit with <c>InvokeAsync</c> and return.
+/// </summary>
+public sealed partial class BoardEvents(ILogger<BoardEvents> logger)
+{
+    private ImmutableList<Func<BoardEvent, Task>> _handlers = [];
+
+    public IDisposable Subscribe(Func<BoardEvent, Task> handler)
+    {
+        ImmutableInterlocked.Update(ref _handlers, list => list.Add(handler));
+        return new Subscription(() => ImmutableInterlocked.Update(ref _handlers, list => list.Remove(handler)));
+    }
+
+    public void Publish(BoardEvent boardEvent)
+    {
+        foreach (var handler in _handlers)
+        {
+            try
+            {
+                var task = handler(boardEvent);
+                if (!task.IsCompleted)
+                    _ = task.ContinueWith(t => LogHandlerFailed(t.Exception!, boardEvent.GetType().Name), TaskContinuationOptions.OnlyOnFaulted);
+                else if (task.IsFaulted)
+                    LogHandlerFailed(task.Exception!, boardEvent.GetType().Name);
+            }
+            catch (Exception e)
+            {
+                LogHandlerFailed(e, boardEvent.GetType().Name);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A board event subscriber failed on {Event}")]
+    private partial void LogHandlerFailed(Exception exception, string @event);
+
+    private sealed class Subscription(Action dispose) : IDisposable
+    {
+        private Action? _dispose = dispose;
+        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
+    }
+}

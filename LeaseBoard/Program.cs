@@ -1,0 +1,14 @@
+using LeaseBoard.Setup;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.UseRepositoryAppSettings();
+builder.AddDatabase();
+builder.AddSignIn();
+builder.AddBooking();
+builder.AddBoardUi();
+
+var app = builder.Build();
+await app.InitializeDatabaseAsync();
+app.MapBoardUi();
+app.MapSignIn();
+app.Run();
