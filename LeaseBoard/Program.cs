@@ -5,10 +5,12 @@ builder.UseRepositoryAppSettings();
 builder.AddDatabase();
 builder.AddSignIn();
 builder.AddBooking();
+builder.AddLeaseJobs();
 builder.AddBoardUi();
 
 var app = builder.Build();
 await app.InitializeDatabaseAsync();
 app.MapBoardUi();
 app.MapSignIn();
+app.MapLeaseJobsDashboard();
 app.Run();

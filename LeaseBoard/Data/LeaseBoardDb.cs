@@ -52,6 +52,8 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
             e.Property(x => x.Title).HasMaxLength(Rules.TitleMaxLength);
             e.Property(x => x.TestSpec).HasMaxLength(Rules.TestSpecMaxLength);
             e.Property(x => x.Outcome).HasMaxLength(1000);
+            e.Property(x => x.StartJobId).HasMaxLength(64);
+            e.Property(x => x.DeadlineJobId).HasMaxLength(64);
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasOne(x => x.Environment).WithMany().HasForeignKey(x => x.EnvironmentId).OnDelete(DeleteBehavior.Restrict);
             e.Ignore(x => x.Duration);

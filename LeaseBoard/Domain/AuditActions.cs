@@ -8,4 +8,17 @@ public static class AuditActions
     public const string ReservationCancelled = "reservation.cancelled";
     public const string ReservationReleased = "reservation.released";
     public const string EnvironmentRetired = "environment.retired";
+    public const string LeaseStarted = "lease.started";
+    public const string LeaseStartFailed = "lease.start-failed";
+    public const string LeaseEnded = "lease.ended";
+    public const string LeaseMissed = "lease.missed";
+    public const string RunStopping = "run.stopping";
+    public const string RunForceStopped = "run.force-stopped";
+    public const string RunOrphanStopped = "run.orphan-stopped";
+    public const string EnvironmentCleaning = "environment.cleaning";
+    public const string EnvironmentAvailable = "environment.available";
+    public const string EnvironmentQuarantined = "environment.quarantined";
+    public const string EnvironmentHealthChanged = "environment.health-changed";
+    public const string ReservationRelocated = "reservation.relocated";
+    public const string ReservationAtRisk = "reservation.at-risk";
 }

@@ -22,6 +22,13 @@ public sealed class Reservation : IVersioned
     /// <summary>Its environment was quarantined and no other environment was free for the slot.</summary>
     public bool AtRisk { get; set; }
 
+    /// <summary>When the lease really ended (early, on time or late); null until then.</summary>
+    public DateTime? EndedUtc { get; set; }
+
+    /// <summary>Hangfire ids of the delayed start and deadline jobs, so a move or cancel can replace them.</summary>
+    public string? StartJobId { get; set; }
+    public string? DeadlineJobId { get; set; }
+
     public DateTime CreatedUtc { get; set; }
     public DateTime UpdatedUtc { get; set; }
 

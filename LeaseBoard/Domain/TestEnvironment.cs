@@ -10,6 +10,8 @@ public sealed class TestEnvironment : IVersioned
     public int SortOrder { get; set; }
 
     public EnvironmentState State { get; set; } = EnvironmentState.Available;
+    /// <summary>When <see cref="State"/> last changed: how long a cleanup has been going, how long it has been leased.</summary>
+    public DateTime? StateSinceUtc { get; set; }
     public HealthStatus Health { get; set; } = HealthStatus.Unknown;
     public DateTime? LastHealthCheckUtc { get; set; }
     public int? HealthLatencyMs { get; set; }

@@ -16,6 +16,12 @@ public sealed class TestRun : IVersioned
     public DateTime? LastHeartbeatUtc { get; set; }
     public DateTime? LastProgressUtc { get; set; }
     public DateTime? StopRequestedUtc { get; set; }
+    /// <summary>Why the engine is stopping the run; decides its final state.</summary>
+    public RunStopReason? StopReason { get; set; }
+    /// <summary>0 none, 1 graceful stop sent, 2 force stop sent.</summary>
+    public int StopAttempts { get; set; }
+    /// <summary>When the engine must look at this run again: the next start attempt, or the end of a stop's grace period.</summary>
+    public DateTime? NextActionUtc { get; set; }
     public DateTime? EndedUtc { get; set; }
     public int ProgressPercent { get; set; }
     public string? Detail { get; set; }
@@ -25,3 +31,13 @@ public sealed class TestRun : IVersioned
 }
 
 public enum TestRunState { Starting, Running, Stopping, Succeeded, Failed, Hung, Killed, TimedOut, Lost }
+
+public enum RunStopReason { Hung, Deadline, Released, ForceReleased, Orphan }
+
+public static class TestRunStates
+{
+    /// <summary>States in which the engine still has work to do for the run.</summary>
+    public static readonly TestRunState[] Open = [TestRunState.Starting, TestRunState.Running, TestRunState.Stopping];
+
+    public static bool IsOpen(this TestRunState state) => Open.Contains(state);
+}

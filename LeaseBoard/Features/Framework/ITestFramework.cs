@@ -4,7 +4,7 @@ namespace LeaseBoard.Features.Framework;
 
 /// <summary>
 /// All LeaseBoard knows of the black-box test framework that starts, watches and stops tests.
-/// Implementations: <see cref="SimulatedTestFramework"/> (the default) and <see cref="ProcessTestFramework"/>;
+/// Implementations: <see cref="SimulatedTestFramework"/> (the default) and ProcessTestFramework;
 /// the app always reaches them through <see cref="ResilientTestFramework"/> (timeouts, read retries).
 /// Failures are reported as <see cref="TestFrameworkException"/> (or a timeout).
 /// </summary>

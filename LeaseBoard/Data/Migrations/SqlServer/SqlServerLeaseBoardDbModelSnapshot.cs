@@ -106,7 +106,14 @@ namespace LeaseBoard.Data.Migrations.SqlServer
                     b.Property<DateTime>("CreatedUtc")
                         .HasColumnType("datetime2");
 
+                    b.Property<string>("DeadlineJobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.Property<DateTime>("EndUtc")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime?>("EndedUtc")
                         .HasColumnType("datetime2");
 
                     b.Property<int>("EnvironmentId")
@@ -125,6 +132,10 @@ namespace LeaseBoard.Data.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("nvarchar(256)");
+
+                    b.Property<string>("StartJobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
 
                     b.Property<DateTime>("StartUtc")
                         .HasColumnType("datetime2");
@@ -233,6 +244,9 @@ namespace LeaseBoard.Data.Migrations.SqlServer
                         .HasMaxLength(24)
                         .HasColumnType("nvarchar(24)");
 
+                    b.Property<DateTime?>("StateSinceUtc")
+                        .HasColumnType("datetime2");
+
                     b.Property<Guid>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("uniqueidentifier");
@@ -276,6 +290,9 @@ namespace LeaseBoard.Data.Migrations.SqlServer
                     b.Property<DateTime?>("LastProgressUtc")
                         .HasColumnType("datetime2");
 
+                    b.Property<DateTime?>("NextActionUtc")
+                        .HasColumnType("datetime2");
+
                     b.Property<int>("ProgressPercent")
                         .HasColumnType("int");
 
@@ -290,6 +307,13 @@ namespace LeaseBoard.Data.Migrations.SqlServer
 
                     b.Property<string>("State")
                         .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("nvarchar(24)");
+
+                    b.Property<int>("StopAttempts")
+                        .HasColumnType("int");
+
+                    b.Property<string>("StopReason")
                         .HasMaxLength(24)
                         .HasColumnType("nvarchar(24)");
 

@@ -95,7 +95,14 @@ namespace LeaseBoard.Data.Migrations.Sqlite
                     b.Property<DateTime>("CreatedUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DeadlineJobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("EndUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("EndedUtc")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("EnvironmentId")
@@ -113,6 +120,10 @@ namespace LeaseBoard.Data.Migrations.Sqlite
                     b.Property<string>("OwnerName")
                         .IsRequired()
                         .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StartJobId")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("StartUtc")
@@ -220,6 +231,9 @@ namespace LeaseBoard.Data.Migrations.Sqlite
                         .HasMaxLength(24)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("StateSinceUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT");
@@ -261,6 +275,9 @@ namespace LeaseBoard.Data.Migrations.Sqlite
                     b.Property<DateTime?>("LastProgressUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("NextActionUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("ProgressPercent")
                         .HasColumnType("INTEGER");
 
@@ -275,6 +292,13 @@ namespace LeaseBoard.Data.Migrations.Sqlite
 
                     b.Property<string>("State")
                         .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("StopAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StopReason")
                         .HasMaxLength(24)
                         .HasColumnType("TEXT");
 

@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LeaseBoard.Features.Leases;
+
+/// <summary>How the lease engine watches runs and environments, from <c>LeaseBoard:Leases</c>.</summary>
+public sealed class LeaseOptions
+{
+    public const string Section = "LeaseBoard:Leases";
+
+    /// <summary>No progress for this long and the run is hung.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "LeaseBoard:Leases:HangTimeout must be between 5 seconds and 1 day.")]
+    public TimeSpan HangTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a graceful stop may take before the run is force-stopped (and a force stop before the environment is quarantined).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "LeaseBoard:Leases:StopGracePeriod must be between 1 second and 1 hour.")]
+    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromMinutes(2);
+
+    [Range(1, 10, ErrorMessage = "LeaseBoard:Leases:MaxStartAttempts must be between 1 and 10.")]
+    public int MaxStartAttempts { get; set; } = 3;
+
+    /// <summary>Back-off before the second start attempt; doubled for each further one.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "LeaseBoard:Leases:StartRetryDelay must be between 1 second and 10 minutes.")]
+    public TimeSpan StartRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Hangfire cron of the supervise pass (six fields: seconds first).</summary>
+    [Required(ErrorMessage = "LeaseBoard:Leases:SuperviseCron is required, e.g. \"*/30 * * * * *\".")]
+    public string SuperviseCron { get; set; } = "*/30 * * * * *";
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "LeaseBoard:Leases:HealthCheckInterval must be between 1 second and 1 hour.")]
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A health probe slower than this marks the environment Degraded.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "LeaseBoard:Leases:DegradedLatency must be between 10 ms and 10 minutes.")]
+    public TimeSpan DegradedLatency { get; set; } = TimeSpan.FromSeconds(2);
+
+    [Range(1, 100, ErrorMessage = "LeaseBoard:Leases:UnhealthyAfterFailures must be between 1 and 100.")]
+    public int UnhealthyAfterFailures { get; set; } = 3;
+
+    /// <summary>A cleanup still unfinished after this long is tried again.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00", ErrorMessage = "LeaseBoard:Leases:CleanupRetryAfter must be between 5 seconds and 1 hour.")]
+    public TimeSpan CleanupRetryAfter { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>A start attempt still unanswered after this long is tried again (the job that made it died).</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00", ErrorMessage = "LeaseBoard:Leases:StartingTimeout must be between 5 seconds and 1 hour.")]
+    public TimeSpan StartingTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00", ErrorMessage = "LeaseBoard:Leases:HealthHistory must be between 1 minute and 365 days.")]
+    public TimeSpan HealthHistory { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often Hangfire looks for due delayed jobs: bounds how late a lease starts.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "LeaseBoard:Leases:SchedulePollingInterval must be between 100 ms and 1 minute.")]
+    public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>At most this many framework calls run at once in a supervise pass.</summary>
+    [Range(1, 256, ErrorMessage = "LeaseBoard:Leases:MaxParallelCalls must be between 1 and 256.")]
+    public int MaxParallelCalls { get; set; } = 16;
+
+    /// <summary>Run the Hangfire server in this process (turn off for an instance that only serves pages).</summary>
+    public bool RunJobServer { get; set; } = true;
+}

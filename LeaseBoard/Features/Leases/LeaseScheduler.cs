@@ -1,0 +1,56 @@
+using LeaseBoard.Data;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.Booking;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeaseBoard.Features.Leases;
+
+/// <summary>
+/// Keeps each reservation's delayed jobs in step with its slot: booked → start and deadline jobs;
+/// moved → replaced; cancelled → deleted; released → its run is looked at now.
+/// </summary>
+public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseJobs jobs, TimeProvider clock) : IReservationLifecycle
+{
+    public async Task ReservationChangedAsync(Reservation reservation, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var current = await db.Reservations.AsNoTracking().Where(r => r.Id == reservation.Id)
+            .Select(r => new { r.State, r.StartUtc, r.EndUtc, r.StartJobId, r.DeadlineJobId }).FirstOrDefaultAsync(ct);
+        if (current is null) return;
+
+        string? startJob = current.StartJobId, deadlineJob = current.DeadlineJobId;
+        switch (current.State)
+        {
+            case ReservationState.Scheduled:
+                Replace(ref startJob, () => jobs.ScheduleStart(reservation.Id, current.StartUtc));
+                Replace(ref deadlineJob, () => jobs.ScheduleDeadline(reservation.Id, current.EndUtc));
+                break;
+            case ReservationState.Active:
+                Replace(ref deadlineJob, () => jobs.ScheduleDeadline(reservation.Id, current.EndUtc));
+                break;
+            case ReservationState.Releasing:
+                jobs.ScheduleRunCheck(reservation.Id, clock.GetUtcNow().UtcDateTime);
+                break;
+            default:
+                Delete(ref startJob);
+                Delete(ref deadlineJob);
+                break;
+        }
+
+        if (startJob != current.StartJobId || deadlineJob != current.DeadlineJobId)
+            await db.Reservations.Where(r => r.Id == reservation.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.StartJobId, startJob).SetProperty(r => r.DeadlineJobId, deadlineJob), ct);
+    }
+
+    private void Replace(ref string? jobId, Func<string> schedule)
+    {
+        Delete(ref jobId);
+        jobId = schedule();
+    }
+
+    private void Delete(ref string? jobId)
+    {
+        if (jobId is not null) jobs.Delete(jobId);
+        jobId = null;
+    }
+}

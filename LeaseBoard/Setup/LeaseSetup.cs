@@ -1,0 +1,120 @@
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.SqlServer;
+using LeaseBoard.Data;
+using LeaseBoard.Features.Booking;
+using LeaseBoard.Features.Framework;
+using LeaseBoard.Features.Leases;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace LeaseBoard.Setup;
+
+public static class LeaseSetup
+{
+    /// <summary>The engine and the framework driver: everything but Hangfire (tests build this part alone).</summary>
+    public static IServiceCollection AddLeaseEngine(this IServiceCollection services)
+    {
+        services.AddOptions<LeaseOptions>().BindConfiguration(LeaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FrameworkOptions>().BindConfiguration(FrameworkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SimulatedFrameworkOptions>().BindConfiguration(SimulatedFrameworkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<SimulatedTestFramework>();
+        services.AddSingleton<ITestFramework>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<FrameworkOptions>>().Value;
+            ITestFramework driver = sp.GetRequiredService<SimulatedTestFramework>();
+            return new ResilientTestFramework(driver, options, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton<LeaseEngine>();
+        services.AddSingleton<EnvironmentCare>();
+        services.AddSingleton<LeaseSupervisor>();
+        services.AddSingleton<LeaseScheduler>();
+        services.AddSingleton<IReservationLifecycle>(sp => sp.GetRequiredService<LeaseScheduler>());
+        return services;
+    }
+
+    public static WebApplicationBuilder AddLeaseJobs(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddLeaseEngine();
+        var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var leases = builder.Configuration.GetSection(LeaseOptions.Section).Get<LeaseOptions>() ?? new LeaseOptions();
+
+        builder.Services.AddHangfire(config =>
+        {
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
+            if (database.Provider == DatabaseProvider.SqlServer)
+                config.UseSqlServerStorage(builder.Configuration.GetConnectionString(DatabaseSetup.ConnectionStringName), new SqlServerStorageOptions
+                {
+                    PrepareSchemaIfNecessary = true,
+                    QueuePollInterval = TimeSpan.Zero, // sliding invisibility: workers pick up jobs at once
+                    SlidingInvisibilityTimeout = TimeSpan.FromMinutes(5),
+                    UseRecommendedIsolationLevel = true,
+                    DisableGlobalLocks = true,
+                });
+            else
+                config.UseInMemoryStorage();
+        });
+        if (leases.RunJobServer)
+            builder.Services.AddHangfireServer(o =>
+            {
+                o.SchedulePollingInterval = leases.SchedulePollingInterval;
+                o.WorkerCount = Math.Max(4, Environment.ProcessorCount * 2);
+                o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+            });
+        builder.Services.AddSingleton<ILeaseJobs, HangfireLeaseJobs>();
+        builder.Services.AddHostedService<LeaseStartup>();
+        builder.Services.AddHealthChecks().AddCheck<HangfireHealthCheck>("hangfire", tags: ["ready"]);
+        return builder;
+    }
+
+    public static WebApplication MapLeaseJobsDashboard(this WebApplication app)
+    {
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new AdminDashboardFilter()],
+            DashboardTitle = "LeaseBoard jobs",
+            AppPath = "/admin",
+        }).RequireAuthorization(Roles.AdminPolicy);
+        return app;
+    }
+
+    /// <summary>Defence in depth behind the endpoint's admin policy: Hangfire asks too.</summary>
+    private sealed class AdminDashboardFilter : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context) => context.GetHttpContext().User.IsInRole(Roles.Admin);
+    }
+}
+
+/// <summary>Registers the recurring supervise job and runs the start-up reconcile, off the start-up path.</summary>
+public sealed partial class LeaseStartup(IRecurringJobManager recurring, IBackgroundJobClient client, IOptions<LeaseOptions> options,
+    ILogger<LeaseStartup> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Every 30 s: Hangfire's cron takes a seconds field, and the recurring scheduler runs it on time.
+        recurring.AddOrUpdate<LeaseJobs>(LeaseJobs.SuperviseJobId, j => j.SuperviseAsync(CancellationToken.None), options.Value.SuperviseCron);
+        client.Enqueue<LeaseJobs>(j => j.ReconcileAsync(CancellationToken.None));
+        LogScheduled(options.Value.SuperviseCron);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Supervise scheduled ({Cron}); start-up reconcile queued")]
+    private partial void LogScheduled(string cron);
+}
+
+/// <summary>Ready only when a Hangfire server is alive to run the lease jobs (or none is meant to run here).</summary>
+public sealed class HangfireHealthCheck(JobStorage storage, IOptions<LeaseOptions> options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!options.Value.RunJobServer)
+            return Task.FromResult(HealthCheckResult.Healthy("This instance runs no job server."));
+        var servers = storage.GetMonitoringApi().Servers();
+        return Task.FromResult(servers.Count > 0
+            ? HealthCheckResult.Healthy($"{servers.Count} Hangfire server(s) alive.")
+            : HealthCheckResult.Unhealthy("No Hangfire server is running: leases will not start."));
+    }
+}
