@@ -53,7 +53,7 @@ public sealed class TestDatabase : IDbContextFactory<LeaseBoardDb>, IAsyncDispos
     private static TestDatabase CreateSqlite()
     {
         var folder = Path.Combine(Path.GetTempPath(), "leaseboard-tests", Guid.NewGuid().ToString("N"));
-        var connectionString = DatabaseSetup.PrepareSqliteFile($"Data Source={Path.Combine(folder, "test.db")};Pooling=False", folder);
+        var connectionString = DatabaseSetup.PrepareSqliteFile($"Data Source={Path.Combine(folder, "test.db")}", folder);
         var options = new DbContextOptionsBuilder<SqliteLeaseBoardDb>();
         DatabaseSetup.ConfigureSqlite(options, connectionString);
         return new TestDatabase(DatabaseProvider.Sqlite, connectionString, () => new SqliteLeaseBoardDb(options.Options), () =>

@@ -145,8 +145,13 @@ public sealed partial class LeaseSupervisor(
         return orphans.Count;
     }
 
+    private DateTime _lastPrune = DateTime.MinValue;
+
+    /// <summary>Health history is pruned at most every ten minutes: a write per pass would be waste.</summary>
     private async Task<int> PruneAsync(CancellationToken ct)
     {
+        if (Now - _lastPrune < TimeSpan.FromMinutes(10)) return 0;
+        _lastPrune = Now;
         var before = Now - Options.HealthHistory;
         await using var db = await dbs.CreateDbContextAsync(ct);
         return await db.HealthSamples.Where(s => s.AtUtc < before).ExecuteDeleteAsync(ct);
