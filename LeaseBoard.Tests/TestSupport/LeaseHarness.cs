@@ -62,6 +62,7 @@ public sealed class LeaseHarness : IAsyncDisposable
             ["LeaseBoard:Framework:ReadTimeout"] = "00:00:03",
             ["LeaseBoard:Framework:ReadRetries"] = "1",
             ["LeaseBoard:Framework:Simulated:BaseHealthLatencyMs"] = "0",
+            ["LeaseBoard:Leases:HealthCheckInterval"] = "00:05:00",
         };
         foreach (var (key, value) in settings ?? []) all["LeaseBoard:" + key] = value;
         var simulatedOptions = new ConfigurationBuilder().AddInMemoryCollection(all).Build()

@@ -10,6 +10,7 @@ public sealed class ManualLeaseJobs(TimeProvider clock) : ILeaseJobs
 {
     private readonly Lock _gate = new();
     private readonly List<RecordedJob> _jobs = [];
+    private readonly string _instance = Guid.NewGuid().ToString("N")[..6];
     private int _sequence;
 
     public sealed record RecordedJob(string Id, string Kind, int Argument, DateTime DueUtc)
@@ -51,7 +52,7 @@ public sealed class ManualLeaseJobs(TimeProvider clock) : ILeaseJobs
     {
         lock (_gate)
         {
-            var id = $"{kind}-{++_sequence}";
+            var id = $"{kind}-{_instance}-{++_sequence}"; // unique across restarts, like Hangfire's Guid ids
             _jobs.Add(new RecordedJob(id, kind, argument, dueUtc));
             return id;
         }

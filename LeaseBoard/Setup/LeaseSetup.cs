@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.Dashboard;
+using Hangfire.InMemory;
 using Hangfire.SqlServer;
 using LeaseBoard.Data;
 using LeaseBoard.Features.Booking;
@@ -53,7 +54,8 @@ public static class LeaseSetup
                     DisableGlobalLocks = true,
                 });
             else
-                config.UseInMemoryStorage();
+                // Guid ids: after a restart the new storage must never hand out an id a reservation still remembers.
+                config.UseInMemoryStorage(new InMemoryStorageOptions { IdType = InMemoryStorageIdType.Guid });
         });
         if (leases.RunJobServer)
             builder.Services.AddHangfireServer(o =>

@@ -134,7 +134,7 @@ public sealed class LeaseLifecycleTests
     [Fact]
     public async Task An_unhealthy_leased_environment_is_flagged_and_quarantined_when_cleanup_finds_it_sick()
     {
-        await using var h = await LeaseHarness.CreateAsync();
+        await using var h = await LeaseHarness.CreateAsync(new() { ["Leases:HealthCheckInterval"] = "00:01:00" });
         var lease = await h.BookAsync(5, h.At(9, 5), Hour, spec: "duration=20");
         await h.AdvanceUntilAsync(async () => (await h.ReservationAsync(lease.Id)).State == ReservationState.Active, TimeSpan.FromMinutes(5), "lease starts");
 

@@ -34,8 +34,6 @@ public sealed partial class LeaseSupervisor(
         var started = Stopwatch.GetTimestamp();
         var now = Now;
         List<int> dueStarts, openRuns, stalledCleanups, probes;
-        HashSet<string> knownRunIds;
-        HashSet<string> startingEnvironments;
         await using (var db = await dbs.CreateDbContextAsync(ct))
         {
             var due = now + LeaseEngine.EarlyFireTolerance;
@@ -44,13 +42,10 @@ public sealed partial class LeaseSupervisor(
             var open = await db.TestRuns.Where(r => TestRunStates.Open.Contains(r.State))
                 .Select(r => new { r.ReservationId, r.FrameworkRunId, r.State, r.EnvironmentId }).ToListAsync(ct);
             openRuns = open.Select(r => r.ReservationId).Distinct().ToList();
-            knownRunIds = open.Where(r => r.FrameworkRunId != null).Select(r => r.FrameworkRunId!).ToHashSet();
 
             var environments = await db.Environments.Where(e => e.State != EnvironmentState.Retired)
                 .Select(e => new { e.Id, e.Key, e.State, e.StateSinceUtc, e.LastHealthCheckUtc }).ToListAsync(ct);
             var openEnvironmentIds = open.Select(r => r.EnvironmentId).ToHashSet();
-            startingEnvironments = open.Where(r => r.State == TestRunState.Starting || r.FrameworkRunId == null)
-                .Select(r => environments.FirstOrDefault(e => e.Id == r.EnvironmentId)?.Key).OfType<string>().ToHashSet();
 
             // A lease whose run ended without the environment being handed on (a crash between the two saves).
             var strandedLeases = environments.Where(e => e.State == EnvironmentState.Leased && !openEnvironmentIds.Contains(e.Id)).Select(e => e.Id).ToList();
@@ -70,7 +65,7 @@ public sealed partial class LeaseSupervisor(
         await ForEachLimitedAsync(openRuns, id => engine.CheckRunAsync(id, ct), ct);
         await ForEachLimitedAsync(stalledCleanups, id => care.CleanupAsync(id, ct), ct);
         await ForEachLimitedAsync(probes, id => care.ProbeHealthAsync(id, ct), ct);
-        var orphans = await StopOrphansAsync(knownRunIds, startingEnvironments, ct);
+        var orphans = await StopOrphansAsync(ct);
         var pruned = await PruneAsync(ct);
 
         var result = new SupervisePassResult(dueStarts.Count, openRuns.Count, stalledCleanups.Count, probes.Count, orphans, pruned,
@@ -108,7 +103,12 @@ public sealed partial class LeaseSupervisor(
         return await SuperviseAsync(ct);
     }
 
-    private async Task<int> StopOrphansAsync(HashSet<string> knownRunIds, HashSet<string> startingEnvironments, CancellationToken ct)
+    /// <summary>
+    /// Stops runs the framework reports that no open lease owns. The framework is asked first and the
+    /// database second, so a run started meanwhile is either missing from the list or already known;
+    /// an environment with a run still being started is left alone.
+    /// </summary>
+    private async Task<int> StopOrphansAsync(CancellationToken ct)
     {
         IReadOnlyList<ActiveRun> active;
         try
@@ -120,7 +120,15 @@ public sealed partial class LeaseSupervisor(
             LogListFailed(e);
             return 0;
         }
-        // A run being started right now is not known yet: leave its environment alone this pass.
+        if (active.Count == 0) return 0;
+        HashSet<string> knownRunIds, startingEnvironments;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            var open = await db.TestRuns.Where(r => TestRunStates.Open.Contains(r.State))
+                .Select(r => new { r.FrameworkRunId, r.State, r.Reservation!.Environment!.Key }).ToListAsync(ct);
+            knownRunIds = open.Where(r => r.FrameworkRunId != null).Select(r => r.FrameworkRunId!).ToHashSet();
+            startingEnvironments = open.Where(r => r.State == TestRunState.Starting).Select(r => r.Key).ToHashSet();
+        }
         var orphans = active.Where(r => !knownRunIds.Contains(r.RunId) && !startingEnvironments.Contains(r.EnvironmentKey)).ToList();
         foreach (var orphan in orphans)
         {
