@@ -8,4 +8,5 @@ public static class AuditActions
     public const string ReservationCancelled = "reservation.cancelled";
     public const string ReservationReleased = "reservation.released";
     public const string EnvironmentRetired = "environment.retired";
+    public const string EnvironmentRestored = "environment.restored";
 }
