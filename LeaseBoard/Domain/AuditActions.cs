@@ -21,4 +21,5 @@ public static class AuditActions
     public const string EnvironmentHealthChanged = "environment.health-changed";
     public const string ReservationRelocated = "reservation.relocated";
     public const string ReservationAtRisk = "reservation.at-risk";
+    public const string EnvironmentRestored = "environment.restored";
 }

@@ -11,6 +11,8 @@ public static class BookingRules
             throw new ArgumentException("Reservation times must be UTC.");
 
         var duration = endUtc - startUtc;
+        if (duration <= TimeSpan.Zero)
+            return "The end must lie after the start.";
         if (duration < options.MinDuration)
             return $"A reservation must last at least {Describe(options.MinDuration)}; this one lasts {Describe(duration)}.";
         if (duration > options.MaxDuration)

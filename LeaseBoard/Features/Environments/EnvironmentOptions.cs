@@ -25,7 +25,7 @@ public sealed partial class EnvironmentOptions : IValidatableObject
             yield return new ValidationResult($"LeaseBoard:Environments lists the key '{duplicate.Key}' more than once.");
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,63}\z")]
     private static partial Regex KeyPattern();
 }
 

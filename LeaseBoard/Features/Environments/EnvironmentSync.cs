@@ -30,6 +30,11 @@ public sealed partial class EnvironmentSync(
             else if (environment.State == EnvironmentState.Retired)
             {
                 environment.State = EnvironmentState.Available;
+                db.AuditEntries.Add(new AuditEntry
+                {
+                    AtUtc = now, Actor = AuditEntry.SystemActor, Action = AuditActions.EnvironmentRestored, EnvironmentId = environment.Id,
+                    Details = $"{environment.Key} is configured again and returns from retirement.",
+                });
                 LogRestored(definition.Key);
             }
             environment.Name = definition.Name;
