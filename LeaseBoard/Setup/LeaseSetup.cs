@@ -20,11 +20,15 @@ public static class LeaseSetup
         services.AddOptions<FrameworkOptions>().BindConfiguration(FrameworkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SimulatedFrameworkOptions>().BindConfiguration(SimulatedFrameworkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddOptions<ProcessFrameworkOptions>().BindConfiguration(ProcessFrameworkOptions.Section).ValidateDataAnnotations();
         services.AddSingleton<SimulatedTestFramework>();
+        services.AddSingleton<ProcessTestFramework>();
         services.AddSingleton<ITestFramework>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<FrameworkOptions>>().Value;
-            ITestFramework driver = sp.GetRequiredService<SimulatedTestFramework>();
+            ITestFramework driver = options.Driver == FrameworkDriver.Process
+                ? sp.GetRequiredService<ProcessTestFramework>()
+                : sp.GetRequiredService<SimulatedTestFramework>();
             return new ResilientTestFramework(driver, options, sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<LeaseEngine>();

@@ -25,6 +25,24 @@ public sealed class UserLimitTests
     }
 
     [Fact]
+    public async Task Simultaneous_bookings_by_one_person_cannot_slip_past_the_upcoming_limit()
+    {
+        await using var h = await BookingHarness.CreateAsync(options: Limits(maxUpcoming: 3));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attempts = Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
+        {
+            await gate.Task;
+            return await h.BookAsync(i % 5 + 1, h.At(10 + i / 5 * 2), TimeSpan.FromHours(1));
+        })).ToList();
+        gate.SetResult();
+        var results = await Task.WhenAll(attempts);
+
+        Assert.Equal(3, results.Count(r => r.Outcome == BookingOutcome.Booked));
+        Assert.Equal(7, results.Count(r => r.Outcome == BookingOutcome.LimitReached));
+        Assert.Equal(3, (await h.Database.LiveReservationsAsync()).Count);
+    }
+
+    [Fact]
     public async Task The_upcoming_limit_is_per_person()
     {
         await using var h = await BookingHarness.CreateAsync(options: Limits(maxUpcoming: 1));

@@ -39,7 +39,7 @@ public sealed partial class BookingService(
         foreach (var environment in environments.List)
         {
             Reservation? reservation = null;
-            var outcome = await InSlotGuardAsync(environment.Id, request.StartUtc, request.EndUtc, ignoreReservationId: null, async db =>
+            var outcome = await InSlotGuardAsync(environment.Id, request.StartUtc, request.EndUtc, ignoreReservationId: null, actor, async db =>
             {
                 // Built anew on every attempt: a retried unit must not carry keys from a failed one.
                 reservation = new Reservation
@@ -62,6 +62,7 @@ public sealed partial class BookingService(
                 await db.SaveChangesAsync(ct);
             }, ct);
 
+            if (outcome.Limit is { } limitReached) return BookingResult.LimitReached(limitReached);
             if (outcome.Conflict is { } conflict)
             {
                 firstConflict ??= conflict;
@@ -125,7 +126,7 @@ public sealed partial class BookingService(
             return BookingResult.LimitReached(limit);
 
         Reservation? moved = null;
-        var outcome = await InSlotGuardAsync(environmentId, startUtc, endUtc, reservationId, async db =>
+        var outcome = await InSlotGuardAsync(environmentId, startUtc, endUtc, reservationId, actor, async db =>
         {
             moved = await db.Reservations.FirstAsync(r => r.Id == reservationId, ct);
             if (moved.Version != current.Version)
@@ -140,6 +141,7 @@ public sealed partial class BookingService(
             await db.SaveChangesAsync(ct);
         }, ct);
 
+        if (outcome.Limit is { } limitReached) return BookingResult.LimitReached(limitReached);
         if (outcome.Stale)
             return BookingResult.Conflicting(null, null, "The reservation changed meanwhile (someone else edited it, or it started). Reload and try again.");
         if (outcome.Refusal is { } closed) return BookingResult.Invalid(closed);
@@ -264,9 +266,16 @@ public sealed partial class BookingService(
 
     private async Task<string?> CheckUserLimitsAsync(Actor actor, DateTime startUtc, TimeSpan duration, int? ignoreReservationId, CancellationToken ct)
     {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await CheckUserLimitsAsync(db, actor, startUtc, duration, ignoreReservationId, ct);
+    }
+
+    /// <summary>Per-user limits; run once up front (a quick refusal) and again inside the guard's transaction (the truth under concurrency).</summary>
+    private async Task<string?> CheckUserLimitsAsync(LeaseBoardDb db, Actor actor, DateTime startUtc, TimeSpan duration, int? ignoreReservationId, CancellationToken ct)
+    {
+        if (actor.IsAdmin) return null;
         var rules = Rules;
         var now = Now;
-        await using var db = await dbs.CreateDbContextAsync(ct);
         var mine = db.Reservations.Where(r => r.OwnerId == actor.Id && r.Id != ignoreReservationId
                                               && (r.State == ReservationState.Scheduled || r.State == ReservationState.Active));
         if (ignoreReservationId is null && await mine.CountAsync(r => r.EndUtc > now, ct) >= rules.MaxUpcomingPerUser)
@@ -282,7 +291,7 @@ public sealed partial class BookingService(
             : null;
     }
 
-    private sealed record GuardOutcome(ConflictingReservation? Conflict, string? Refusal, bool Stale);
+    private sealed record GuardOutcome(ConflictingReservation? Conflict, string? Refusal, bool Stale, string? Limit = null);
 
     /// <summary>
     /// The overlap guard: inside the provider's execution strategy (which retries deadlocks and busy
@@ -290,7 +299,7 @@ public sealed partial class BookingService(
     /// reservation overlapping the slot plus the changeover buffer, and only then lets
     /// <paramref name="write"/> insert or update. A fresh context per attempt keeps retries clean.
     /// </summary>
-    private async Task<GuardOutcome> InSlotGuardAsync(int environmentId, DateTime startUtc, DateTime endUtc, int? ignoreReservationId,
+    private async Task<GuardOutcome> InSlotGuardAsync(int environmentId, DateTime startUtc, DateTime endUtc, int? ignoreReservationId, Actor actor,
         Func<LeaseBoardDb, Task> write, CancellationToken ct)
     {
         var buffer = Rules.ChangeoverBuffer;
@@ -322,6 +331,12 @@ public sealed partial class BookingService(
                 await transaction.RollbackAsync(token);
                 return new GuardOutcome(new ConflictingReservation(overlapping.Id, overlapping.Title, overlapping.OwnerName,
                     new Slot(environmentId, overlapping.Key, overlapping.Name, overlapping.StartUtc, overlapping.EndUtc)), null, false);
+            }
+
+            if (await CheckUserLimitsAsync(db, actor, startUtc, endUtc - startUtc, ignoreReservationId, token) is { } limit)
+            {
+                await transaction.RollbackAsync(token);
+                return new GuardOutcome(null, null, false, limit);
             }
 
             try
