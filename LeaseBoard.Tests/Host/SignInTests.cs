@@ -88,6 +88,19 @@ public sealed class SignInTests(SharedAppFixture app)
         Assert.Equal("/signin", Absolute(page.Headers.Location).AbsolutePath);
     }
 
+    [Fact]
+    public async Task Signing_out_without_the_antiforgery_token_is_refused_and_keeps_the_user_signed_in()
+    {
+        using var client = app.CreateClient();
+        (await client.SignInAsync("Ben")).Dispose();
+
+        using var signOut = await client.PostAsync("/signout", new FormUrlEncodedContent(new Dictionary<string, string>()));
+
+        Assert.Equal(HttpStatusCode.BadRequest, signOut.StatusCode);
+        using var page = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
+
     private Uri Absolute(Uri? location)
     {
         Assert.NotNull(location);
