@@ -18,7 +18,7 @@ public sealed class BookingFlowTests(SharedAppFixture app)
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     [SkippableFact]
-    public async Task A_user_signs_in_books_tomorrow_at_two_through_the_form_and_sees_it_in_the_upcoming_list()
+    public async Task A_user_signs_in_books_tomorrow_at_two_through_the_form_sees_it_in_the_upcoming_list_and_signs_out()
     {
         await using var chromium = await Chromium.LaunchAsync();
         await SeedOthersReservationsAsync();
@@ -61,6 +61,10 @@ public sealed class BookingFlowTests(SharedAppFixture app)
         await Assertions.Expect(page.GetByTestId("user-name")).ToHaveTextAsync("Ana Browser");
 
         await SaveScreenshotAsync(page);
+
+        await page.GetByTestId("user-menu").Locator("button").ClickAsync();
+        await page.GetByTestId("signout").ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/signin");
     }
 
     /// <summary>A few reservations of other people, so the page looks like a day at work.</summary>
