@@ -1,6 +1,9 @@
 using System.Net;
+using LeaseBoard.Features.Booking;
 using LeaseBoard.Setup;
 using LeaseBoard.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LeaseBoard.Tests.Host;
 
@@ -21,8 +24,11 @@ public sealed class HealthTests(SharedAppFixture app)
     }
 }
 
-/// <summary>Start-up in other environments: each test needs a host of its own with its own settings.</summary>
-public sealed class ProductionStartupTests
+/// <summary>
+/// Start-up with other settings: each test needs a host of its own. (Once the app runs Hangfire, whose
+/// state is process-wide, such hosts must not run its server next to the shared one.)
+/// </summary>
+public sealed class StartupTests
 {
     private const string AllowSetting = LocalSignInOptions.Section + ":AllowOutsideDevelopment";
 
@@ -52,6 +58,18 @@ public sealed class ProductionStartupTests
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("Local sign-in (Production)", await page.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_factory_can_give_the_app_a_fake_clock()
+    {
+        var clock = new FakeTimeProvider(BookingHarness.DefaultNow);
+        await using var factory = new LeaseBoardAppFactory { Clock = clock };
+
+        var queries = factory.Services.GetRequiredService<ReservationQueries>();
+
+        Assert.Same(clock, factory.Services.GetRequiredService<TimeProvider>());
+        Assert.Equal(BookingHarness.DefaultNow.UtcDateTime, queries.UtcNow);
     }
 
     private static IEnumerable<Exception> Flatten(Exception error)

@@ -2,12 +2,13 @@ using LeaseBoard.Setup;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LeaseBoard.Tests.TestSupport;
 
 /// <summary>
 /// The whole app in the test process, on its own SQLite file in a temp folder, in Development unless
-/// told otherwise, with the real clock. <see cref="StartOnLoopbackPort"/> puts it on a real Kestrel
+/// told otherwise, with the real clock unless given <see cref="Clock"/>. <see cref="StartOnLoopbackPort"/> puts it on a real Kestrel
 /// socket for browser tests; otherwise it runs on the in-memory test server.
 /// </summary>
 /// <remarks>
@@ -32,6 +33,9 @@ public class LeaseBoardAppFactory : WebApplicationFactory<Program>
 
     public string EnvironmentName { get; }
 
+    /// <summary>A clock for the app (e.g. a FakeTimeProvider); null keeps the real one.</summary>
+    public TimeProvider? Clock { get; init; }
+
     /// <summary>The base address of the app: <c>http://localhost</c> in memory, <c>http://127.0.0.1:port</c> on Kestrel.</summary>
     public Uri BaseAddress => ClientOptions.BaseAddress;
 
@@ -51,6 +55,8 @@ public class LeaseBoardAppFactory : WebApplicationFactory<Program>
         // Static web assets (blazor.web.js, MudBlazor's css/js) come from the build output's manifest,
         // which the host only reads by itself in Development.
         builder.UseStaticWebAssets();
+        if (Clock is { } clock)
+            builder.ConfigureServices(services => services.AddSingleton(clock)); // registered after the app's: this one wins
     }
 
     public override async ValueTask DisposeAsync()
