@@ -28,7 +28,7 @@ public static class HtmlForms
     public static async Task<HttpResponseMessage> SignInAsync(this HttpClient client, string name, string? returnUrl = null)
     {
         var page = returnUrl is null ? "/signin" : $"/signin?ReturnUrl={Uri.EscapeDataString(returnUrl)}";
-        var (action, fields) = await client.ReadFormAsync(page, "form[data-testid=signin-form], form");
+        var (action, fields) = await client.ReadFormAsync(page);
         Assert.Contains("__RequestVerificationToken", fields.Keys);
         fields["Input.Name"] = name;
         return await client.PostAsync(action, new FormUrlEncodedContent(fields));
