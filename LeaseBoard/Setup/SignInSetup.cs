@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using LeaseBoard.Domain;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -68,8 +69,11 @@ public static class SignInSetup
 
     public static WebApplication MapSignIn(this WebApplication app)
     {
-        app.MapPost("/signout", async (HttpContext http) =>
+        app.MapPost("/signout", async (HttpContext http, IAntiforgery antiforgery) =>
         {
+            // Minimal APIs check antiforgery only when they bind a form; this one binds none, so check the token itself.
+            if (!await antiforgery.IsRequestValidAsync(http))
+                return Results.BadRequest();
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             if (UsesEntraId(app.Configuration))
                 return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIdConnectDefaults.AuthenticationScheme]);

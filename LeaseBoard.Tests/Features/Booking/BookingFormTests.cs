@@ -1,0 +1,140 @@
+using AngleSharp.Dom;
+using Bunit;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.Booking;
+using LeaseBoard.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace LeaseBoard.Tests.Features.Booking;
+
+/// <summary>The booking form as a user meets it; "now" is Monday 30 Nov 2026 09:02 UTC and the viewer is in UTC.</summary>
+public sealed class BookingFormTests : ComponentTestBase
+{
+    private readonly List<Reservation> _booked = [];
+    private IRenderedComponent<MudPopoverProvider>? _popovers;
+
+    [Fact]
+    public void The_test_ids_sit_on_the_elements_a_user_types_into()
+    {
+        var form = RenderForm();
+
+        var start = form.Find("[data-testid=booking-start]");
+        Assert.Equal(("INPUT", "datetime-local", "300"), (start.TagName, start.GetAttribute("type"), start.GetAttribute("step")));
+        Assert.Equal("2026-11-30T09:05", start.GetAttribute("value")); // the next grid step from now
+        Assert.Equal("INPUT", form.Find("[data-testid=booking-duration]").TagName);
+        Assert.Equal("INPUT", form.Find("[data-testid=booking-title]").TagName);
+        Assert.Equal("BUTTON", form.Find("[data-testid=booking-submit]").TagName);
+    }
+
+    [Fact]
+    public async Task An_empty_title_shows_the_validation_message_and_books_nothing()
+    {
+        var form = RenderForm();
+        Fill(form, start: "2026-11-30T14:00", minutes: 90, title: "");
+
+        var result = Submit(form);
+
+        Assert.Equal("invalid", result.GetAttribute("data-outcome"));
+        Assert.Contains("Give the reservation a title, so others know what runs there.", result.TextContent);
+        Assert.Empty(await ReservationsAsync());
+        Assert.Empty(_booked);
+    }
+
+    [Fact]
+    public async Task A_start_in_the_past_shows_its_message_and_books_nothing()
+    {
+        var form = RenderForm();
+        Fill(form, start: "2026-11-30T08:30", minutes: 60, title: "Too late");
+
+        var result = Submit(form);
+
+        Assert.Equal("invalid", result.GetAttribute("data-outcome"));
+        Assert.Contains("The start lies in the past. Pick a start from now on.", result.TextContent);
+        Assert.Empty(await ReservationsAsync());
+    }
+
+    [Fact]
+    public async Task A_start_off_the_grid_shows_its_message_and_books_nothing()
+    {
+        var form = RenderForm();
+        Fill(form, start: "2026-11-30T14:03", minutes: 60, title: "Odd start");
+
+        var result = Submit(form);
+
+        Assert.Equal("invalid", result.GetAttribute("data-outcome"));
+        Assert.Contains("Start and end must fall on the 5-minute grid (for example 14:00, 14:05, 14:10).", result.TextContent);
+        Assert.Empty(await ReservationsAsync());
+    }
+
+    [Fact]
+    public async Task A_free_slot_is_booked_for_the_signed_in_user_and_reported_as_booked()
+    {
+        var form = RenderForm();
+        Fill(form, start: "2026-11-30T14:00", minutes: 90, title: "Checkout load test");
+
+        var result = Submit(form);
+
+        Assert.Equal("booked", result.GetAttribute("data-outcome"));
+        Assert.Contains("Booked 'Checkout load test' on Env 1, Mon 30 Nov 14:00–15:30.", result.TextContent);
+        var stored = Assert.Single(await ReservationsAsync());
+        Assert.Equal(("env-1", "local:ana", "Ana", At(14), At(15, 30)), (stored.EnvironmentKey, stored.OwnerId, stored.OwnerName, stored.StartUtc, stored.EndUtc));
+        Assert.Equal(stored.Id, Assert.Single(_booked).Id);
+        Assert.Equal("", form.Find("[data-testid=booking-title]").GetAttribute("value") ?? ""); // ready for the next one
+    }
+
+    [Fact]
+    public async Task A_taken_slot_shows_who_holds_it_and_the_next_free_slot_which_books_with_one_click()
+    {
+        var service = Services.GetRequiredService<BookingService>();
+        var held = await service.BookAsync(new BookingRequest(Env(2).Id, At(14), TimeSpan.FromHours(1), "Soak test", TestKind.Soak, ""), TestActors.Ben);
+        Assert.True(held.Succeeded, held.Message);
+        var form = RenderForm();
+        ChooseEnvironment(form, "Env 2");
+        Fill(form, start: "2026-11-30T14:30", minutes: 60, title: "Chaos run");
+
+        var result = Submit(form);
+
+        Assert.Equal("conflict", result.GetAttribute("data-outcome"));
+        Assert.Contains("Env 2 is taken Mon 30 Nov 14:00–15:00 by 'Soak test' (Ben), and 10 minutes after each reservation are kept for cleanup.",
+            result.TextContent);
+        Assert.Contains("Free instead: Env 1, Mon 30 Nov 14:30–15:30", result.TextContent);
+
+        form.Find("[data-testid=booking-suggestion]").Click();
+
+        form.WaitForAssertion(() => Assert.Equal("booked", form.Find("[data-testid=booking-result]").GetAttribute("data-outcome")));
+        var mine = (await ReservationsAsync()).Where(r => r.OwnerId == TestActors.Ana.Id).ToList();
+        var booked = Assert.Single(mine);
+        Assert.Equal(("env-1", "Chaos run", At(14, 30), At(15, 30)), (booked.EnvironmentKey, booked.Title, booked.StartUtc, booked.EndUtc));
+    }
+
+    private IRenderedComponent<BookingForm> RenderForm()
+    {
+        _popovers = Render<MudPopoverProvider>(); // MudSelect lists its items in a popover
+        var rows = Environments.Select(e => new EnvironmentRow(e.Id, e.Key, e.Name, e.Description, e.State, e.Health, e.QuarantineReason)).ToList();
+        return Render<BookingForm>(p => p
+            .Add(x => x.Environments, rows)
+            .Add(x => x.OnBooked, (Reservation r) => _booked.Add(r)));
+    }
+
+    private static void Fill(IRenderedComponent<BookingForm> form, string start, int minutes, string title)
+    {
+        form.Find("[data-testid=booking-start]").Change(start);
+        form.Find("[data-testid=booking-duration]").Change(minutes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        form.Find("[data-testid=booking-title]").Change(title);
+    }
+
+    private void ChooseEnvironment(IRenderedComponent<BookingForm> form, string name)
+    {
+        form.Find("[data-testid=booking-environment]").MouseDown();
+        var item = _popovers!.WaitForElements(".mud-list-item").Single(i => i.TextContent.Trim() == name);
+        item.Click();
+        form.WaitForAssertion(() => Assert.Contains(name, form.Find("[data-testid=booking-environment]").TextContent));
+    }
+
+    private static IElement Submit(IRenderedComponent<BookingForm> form)
+    {
+        form.Find("[data-testid=booking-submit]").Click();
+        return form.WaitForElement("[data-testid=booking-result]");
+    }
+}

@@ -1,0 +1,43 @@
+using System.Net;
+
+namespace LeaseBoard.Tests.TestSupport;
+
+/// <summary>
+/// One running app (default configuration, Development, its own SQLite file) on a real loopback port,
+/// shared by every test in the <see cref="SharedAppCollection"/> for the whole test run. The app will
+/// hold process-wide static state (Hangfire), so tests that need a running default host join this
+/// collection instead of starting hosts of their own.
+/// </summary>
+public sealed class SharedAppFixture : IAsyncLifetime
+{
+    public LeaseBoardAppFactory Factory { get; } = new();
+
+    public Uri BaseAddress { get; private set; } = default!;
+
+    public IServiceProvider Services => Factory.Services;
+
+    public Task InitializeAsync()
+    {
+        BaseAddress = Factory.StartOnLoopbackPort();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A client of its own (own cookies) that does not follow redirects, so a test sees each 302.
+    /// The factory's own clients can't do that on Kestrel: their inner handler follows redirects itself.
+    /// </summary>
+    public HttpClient CreateClient() =>
+        new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer(), UseCookies = true })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+
+    public Task DisposeAsync() => Factory.DisposeAsync().AsTask();
+}
+
+[CollectionDefinition(Name)]
+public sealed class SharedAppCollection : ICollectionFixture<SharedAppFixture>
+{
+    public const string Name = "Shared app";
+}
