@@ -25,8 +25,8 @@ public sealed class HealthTests(SharedAppFixture app)
 }
 
 /// <summary>
-/// Start-up with other settings: each test needs a host of its own. (Once the app runs Hangfire, whose
-/// state is process-wide, such hosts must not run its server next to the shared one.)
+/// Start-up with other settings: each test needs a host of its own. Hangfire's state is process-wide,
+/// so these hosts run no job server (the factory's default); only the shared host does.
 /// </summary>
 public sealed class StartupTests
 {

@@ -27,6 +27,8 @@ public class LeaseBoardAppFactory : WebApplicationFactory<Program>
     {
         EnvironmentName = environment;
         _settings[$"ConnectionStrings:{DatabaseSetup.ConnectionStringName}"] = $"Data Source={Path.Combine(_folder, "leaseboard.db")}";
+        // Hangfire's server keeps process-wide state: only the shared host runs one (SharedAppFixture turns it on).
+        _settings["LeaseBoard:Leases:RunJobServer"] = "false";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             _settings[key] = value;
     }

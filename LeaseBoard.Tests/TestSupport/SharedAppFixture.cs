@@ -10,7 +10,7 @@ namespace LeaseBoard.Tests.TestSupport;
 /// </summary>
 public sealed class SharedAppFixture : IAsyncLifetime
 {
-    public LeaseBoardAppFactory Factory { get; } = new();
+    public LeaseBoardAppFactory Factory { get; } = new(settings: new Dictionary<string, string?> { ["LeaseBoard:Leases:RunJobServer"] = "true" });
 
     public Uri BaseAddress { get; private set; } = default!;
 

@@ -45,22 +45,25 @@ public static class LeaseSetup
         var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var leases = builder.Configuration.GetSection(LeaseOptions.Section).Get<LeaseOptions>() ?? new LeaseOptions();
 
-        builder.Services.AddHangfire(config =>
-        {
-            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
-            if (database.Provider == DatabaseProvider.SqlServer)
-                config.UseSqlServerStorage(builder.Configuration.GetConnectionString(DatabaseSetup.ConnectionStringName), new SqlServerStorageOptions
-                {
-                    PrepareSchemaIfNecessary = true,
-                    QueuePollInterval = TimeSpan.Zero, // sliding invisibility: workers pick up jobs at once
-                    SlidingInvisibilityTimeout = TimeSpan.FromMinutes(5),
-                    UseRecommendedIsolationLevel = true,
-                    DisableGlobalLocks = true,
-                });
-            else
-                // Guid ids: after a restart the new storage must never hand out an id a reservation still remembers.
-                config.UseInMemoryStorage(new InMemoryStorageOptions { IdType = InMemoryStorageIdType.Guid });
-        });
+        // The storage is this host's own singleton (not Hangfire's static JobStorage.Current), so two hosts
+        // in one process — as in tests — never share or swap storages.
+        builder.Services.AddSingleton<JobStorage>(_ => database.Provider == DatabaseProvider.SqlServer
+            ? new SqlServerStorage(builder.Configuration.GetConnectionString(DatabaseSetup.ConnectionStringName), new SqlServerStorageOptions
+            {
+                PrepareSchemaIfNecessary = true,
+                QueuePollInterval = TimeSpan.Zero, // sliding invisibility: workers pick up jobs at once
+                SlidingInvisibilityTimeout = TimeSpan.FromMinutes(5),
+                UseRecommendedIsolationLevel = true,
+                DisableGlobalLocks = true,
+            })
+            // Guid ids: after a restart the new storage must never hand out an id a reservation still remembers.
+            : new Hangfire.InMemory.InMemoryStorage(new InMemoryStorageOptions { IdType = InMemoryStorageIdType.Guid }));
+        builder.Services.AddHangfire((services, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(new HostBoundLogProvider(services.GetRequiredService<ILoggerFactory>()))
+            .UseStorage(services.GetRequiredService<JobStorage>()));
         if (leases.RunJobServer)
             builder.Services.AddHangfireServer(o =>
             {
@@ -122,5 +125,33 @@ public sealed class HangfireHealthCheck(JobStorage storage, IOptions<LeaseOption
         return Task.FromResult(servers.Count > 0
             ? HealthCheckResult.Healthy($"{servers.Count} Hangfire server(s) alive.")
             : HealthCheckResult.Unhealthy("No Hangfire server is running: leases will not start."));
+    }
+}
+
+/// <summary>
+/// Hangfire's log provider is process-wide; bound to one host's logger factory it throws once that host
+/// is disposed while another still runs (tests start several hosts). Logs after disposal are dropped.
+/// </summary>
+internal sealed class HostBoundLogProvider(ILoggerFactory loggerFactory) : Hangfire.Logging.ILogProvider
+{
+    private readonly Hangfire.AspNetCore.AspNetCoreLogProvider _inner = new(loggerFactory);
+
+    public Hangfire.Logging.ILog GetLogger(string name) => new SafeLog(() => _inner.GetLogger(name));
+
+    private sealed class SafeLog(Func<Hangfire.Logging.ILog> create) : Hangfire.Logging.ILog
+    {
+        private Hangfire.Logging.ILog? _log;
+
+        public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+        {
+            try
+            {
+                return (_log ??= create()).Log(logLevel, messageFunc, exception);
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+        }
     }
 }
