@@ -47,10 +47,15 @@ public static class OverlapCheck
     public static async Task<List<(int First, int Second)>> FindOverlappingPairsAsync(TestDatabase database, TimeSpan buffer)
     {
         await using var db = database.CreateDbContext();
+        return await FindOverlappingPairsAsync(db, buffer);
+    }
+
+    public static async Task<List<(int First, int Second)>> FindOverlappingPairsAsync(LeaseBoardDb db, TimeSpan buffer)
+    {
         var connection = db.Database.GetDbConnection();
         await connection.OpenAsync();
         await using DbCommand command = connection.CreateCommand();
-        command.CommandText = Sql(database.Provider, buffer);
+        command.CommandText = Sql(db.Provider, buffer);
         var pairs = new List<(int, int)>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

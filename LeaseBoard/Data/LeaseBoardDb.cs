@@ -15,6 +15,7 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
     public DbSet<TestRun> TestRuns => Set<TestRun>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<HealthSample> HealthSamples => Set<HealthSample>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -54,6 +55,8 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
             e.Property(x => x.Outcome).HasMaxLength(1000);
             e.Property(x => x.StartJobId).HasMaxLength(64);
             e.Property(x => x.DeadlineJobId).HasMaxLength(64);
+            e.Property(x => x.IdempotencyKey).HasMaxLength(100);
+            e.HasIndex(x => new { x.OwnerId, x.IdempotencyKey }).IsUnique();
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasOne(x => x.Environment).WithMany().HasForeignKey(x => x.EnvironmentId).OnDelete(DeleteBehavior.Restrict);
             e.Ignore(x => x.Duration);
@@ -77,6 +80,17 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
             e.Property(x => x.Actor).HasMaxLength(256);
             e.Property(x => x.Action).HasMaxLength(64);
             e.Property(x => x.Details).HasMaxLength(2000);
+        });
+
+        model.Entity<ApiToken>(e =>
+        {
+            e.HasIndex(x => x.Prefix).IsUnique();
+            e.HasIndex(x => x.OwnerId);
+            e.Property(x => x.OwnerId).HasMaxLength(256);
+            e.Property(x => x.OwnerName).HasMaxLength(256);
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Prefix).HasMaxLength(16);
+            e.Property(x => x.SecretHash).HasMaxLength(32);
         });
 
         model.Entity<HealthSample>(e =>

@@ -29,6 +29,9 @@ public sealed class Reservation : IVersioned
     public string? StartJobId { get; set; }
     public string? DeadlineJobId { get; set; }
 
+    /// <summary>The client's Idempotency-Key of the request that booked it: a retried POST gets this reservation back.</summary>
+    public string? IdempotencyKey { get; set; }
+
     public DateTime CreatedUtc { get; set; }
     public DateTime UpdatedUtc { get; set; }
 

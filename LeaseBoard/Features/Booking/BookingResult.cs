@@ -26,6 +26,9 @@ public sealed record BookingResult(
 {
     public bool Succeeded => Outcome == BookingOutcome.Booked;
 
+    /// <summary>The request repeated an Idempotency-Key: this is the reservation the first request made.</summary>
+    public bool Replayed { get; init; }
+
     public static BookingResult Booked(Reservation reservation, string message) => new(BookingOutcome.Booked, message, reservation);
     public static BookingResult Invalid(string message, Slot? suggestion = null) => new(BookingOutcome.Invalid, message, Suggestion: suggestion);
     public static BookingResult LimitReached(string message) => new(BookingOutcome.LimitReached, message);
@@ -37,7 +40,8 @@ public sealed record BookingResult(
 }
 
 /// <summary>What a user asks for. <see cref="EnvironmentId"/> null means "any free environment".</summary>
-public sealed record BookingRequest(int? EnvironmentId, DateTime StartUtc, TimeSpan Duration, string Title, TestKind TestKind, string TestSpec)
+public sealed record BookingRequest(int? EnvironmentId, DateTime StartUtc, TimeSpan Duration, string Title, TestKind TestKind, string TestSpec,
+    string? IdempotencyKey = null)
 {
     public DateTime EndUtc => StartUtc + Duration;
 }

@@ -24,6 +24,9 @@ public sealed partial class BookingService(
 
     public async Task<BookingResult> BookAsync(BookingRequest request, Actor actor, CancellationToken ct = default)
     {
+        if (request.IdempotencyKey is { } key && await ByIdempotencyKeyAsync(actor, key, ct) is { } earlier)
+            return earlier;
+
         var invalid = BookingRules.CheckText(request.Title, request.TestSpec)
                       ?? BookingRules.CheckTimes(request.StartUtc, request.EndUtc, Now, Rules);
         if (invalid is not null) return BookingResult.Invalid(invalid);
@@ -52,6 +55,7 @@ public sealed partial class BookingService(
                     TestSpec = request.TestSpec?.Trim() ?? "",
                     StartUtc = request.StartUtc,
                     EndUtc = request.EndUtc,
+                    IdempotencyKey = request.IdempotencyKey,
                     CreatedUtc = Now,
                     UpdatedUtc = Now,
                 };
@@ -62,6 +66,8 @@ public sealed partial class BookingService(
                 await db.SaveChangesAsync(ct);
             }, ct);
 
+            if (outcome.DuplicateKey && request.IdempotencyKey is { } duplicate && await ByIdempotencyKeyAsync(actor, duplicate, ct) is { } first)
+                return first;
             if (outcome.Limit is { } limitReached) return BookingResult.LimitReached(limitReached);
             if (outcome.Conflict is { } conflict)
             {
@@ -291,7 +297,7 @@ public sealed partial class BookingService(
             : null;
     }
 
-    private sealed record GuardOutcome(ConflictingReservation? Conflict, string? Refusal, bool Stale, string? Limit = null);
+    private sealed record GuardOutcome(ConflictingReservation? Conflict, string? Refusal, bool Stale, string? Limit = null, bool DuplicateKey = false);
 
     /// <summary>
     /// The overlap guard: inside the provider's execution strategy (which retries deadlocks and busy
@@ -348,10 +354,31 @@ public sealed partial class BookingService(
                 await transaction.RollbackAsync(token);
                 return new GuardOutcome(null, null, true);
             }
+            catch (DbUpdateException e) when (IsUniqueViolation(e))
+            {
+                // The same Idempotency-Key committed first on another connection.
+                await transaction.RollbackAsync(token);
+                return new GuardOutcome(null, null, false, DuplicateKey: true);
+            }
             await transaction.CommitAsync(token);
             return new GuardOutcome(null, null, false);
         }, ct);
     }
+
+    private async Task<BookingResult?> ByIdempotencyKeyAsync(Actor actor, string key, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var earlier = await db.Reservations.AsNoTracking().Include(r => r.Environment)
+            .FirstOrDefaultAsync(r => r.OwnerId == actor.Id && r.IdempotencyKey == key, ct);
+        return earlier is null ? null : BookingResult.Booked(earlier, $"Already booked with this Idempotency-Key: reservation {earlier.Id}.") with { Replayed = true };
+    }
+
+    private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
+    {
+        Microsoft.Data.Sqlite.SqliteException { SqliteExtendedErrorCode: 2067 } => true, // SQLITE_CONSTRAINT_UNIQUE
+        Microsoft.Data.SqlClient.SqlException { Number: 2601 or 2627 } => true, // duplicate key
+        _ => false,
+    };
 
     private async Task AfterChangeAsync(Reservation reservation, string change, CancellationToken ct)
     {

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.Http.Json;
+using LeaseBoard.Domain;
+using LeaseBoard.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace LeaseBoard.Tests.Features.Api;
+
+public sealed class ApiConcurrencyTests(ApiTestHost host, ITestOutputHelper output) : IClassFixture<ApiTestHost>
+{
+    [Fact]
+    public async Task Sixty_four_clients_booking_one_slot_through_http_give_one_201_and_63_409s_and_no_overlap()
+    {
+        var tokens = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => host.TokenAsync(new Actor($"local:load{i}", $"Load {i}", false))));
+        var clients = tokens.Select(host.Client).ToList();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attempts = clients.Select(client => Task.Run(async () =>
+        {
+            await gate.Task;
+            using var response = await client.PostAsJsonAsync("/api/v1/reservations",
+                new { environment = "env-1", start = ApiTestHost.At(7, 12), durationMinutes = 60, title = "contested" });
+            return response.StatusCode;
+        })).ToList();
+        gate.SetResult();
+        var statuses = await Task.WhenAll(attempts);
+
+        output.WriteLine(string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{(int)g.Key}: {g.Count()}")));
+        Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(63, statuses.Count(s => s == HttpStatusCode.Conflict));
+        var database = host.Factory.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<LeaseBoard.Data.LeaseBoardDb>>();
+        await using var db = await database.CreateDbContextAsync();
+        Assert.Empty(await OverlapCheck.FindOverlappingPairsAsync(db, TimeSpan.FromMinutes(10)));
+        foreach (var client in clients) client.Dispose();
+    }
+}
+
+public sealed class RateLimitedApiHost() : ApiTestHost(new() { ["LeaseBoard:Api:RequestsPerMinute"] = "3" });
+
+public sealed class ApiRateLimitTests(RateLimitedApiHost host) : IClassFixture<RateLimitedApiHost>
+{
+    [Fact]
+    public async Task A_token_past_its_rate_gets_429_with_retry_after_and_other_tokens_are_not_affected()
+    {
+        using var busy = host.Client(await host.TokenAsync(TestActors.Ana));
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await busy.GetAsync("/api/v1/environments")).StatusCode);
+
+        using var limited = await busy.GetAsync("/api/v1/environments");
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.InRange(int.Parse(limited.Headers.GetValues("Retry-After").Single()), 1, 60);
+        Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
+
+        using var other = host.Client(await host.TokenAsync(TestActors.Ben));
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/api/v1/environments")).StatusCode);
+    }
+}

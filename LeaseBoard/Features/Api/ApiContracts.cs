@@ -1,0 +1,45 @@
+using System.ComponentModel;
+using LeaseBoard.Domain;
+
+namespace LeaseBoard.Features.Api;
+
+/// <summary>POST /api/v1/reservations. Times are UTC (ISO 8601, e.g. 2026-12-01T14:00:00Z).</summary>
+public sealed record CreateReservationRequest
+{
+    [Description("An environment key (env-2), or \"any\" (the default) for the first one free for the whole slot.")]
+    public string Environment { get; init; } = "any";
+
+    [Description("The start in UTC on the 5-minute grid, or \"earliest\" (the default) for the earliest free slot.")]
+    public string Start { get; init; } = "earliest";
+
+    [Description("Minutes, 20 to 180, a multiple of 5.")]
+    public int DurationMinutes { get; init; }
+
+    public string Title { get; init; } = "";
+    public TestKind TestKind { get; init; } = TestKind.Load;
+    public string TestSpec { get; init; } = "";
+}
+
+/// <summary>PATCH /api/v1/reservations/{id}: any of the fields; missing ones keep their value.</summary>
+public sealed record ChangeReservationRequest
+{
+    public string? Environment { get; init; }
+    public DateTime? StartUtc { get; init; }
+    public DateTime? EndUtc { get; init; }
+    [Description("Extends (or with a negative value shortens) the end by this many minutes.")]
+    public int? ExtendMinutes { get; init; }
+}
+
+public sealed record RunDto(TestRunState State, int ProgressPercent, DateTime StartedUtc, DateTime? LastProgressUtc, DateTime? EndedUtc, string? Detail);
+
+public sealed record ReservationDto(
+    int Id, string Environment, string Owner, string Title, TestKind TestKind, string TestSpec,
+    DateTime StartUtc, DateTime EndUtc, ReservationState State, string? Outcome, bool AtRisk, DateTime? EndedUtc, RunDto? Run);
+
+public sealed record SlotDto(string Environment, DateTime StartUtc, DateTime EndUtc);
+
+public sealed record EnvironmentDto(
+    string Key, string Name, EnvironmentState State, HealthStatus Health, int? HealthLatencyMs, DateTime? LastHealthCheckUtc,
+    string? QuarantineReason, ReservationDto? CurrentLease, ReservationDto? NextReservation);
+
+public sealed record Page<T>(IReadOnlyList<T> Items, int Total, int Skip, int Take);

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Security.Claims;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.Booking;
+using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Setup;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace LeaseBoard.Features.Api;
+
+/// <summary>
+/// <c>/api/v1</c>: the booking operations for scripts and pipelines, through the same
+/// <see cref="BookingService"/> as the UI. Every refusal is an RFC 9457 problem with a sentence.
+/// </summary>
+public static class ApiEndpoints
+{
+    public const string ReadPolicy = "api:read";
+    public const string BookPolicy = "api:book";
+    public const string RateLimitPolicy = "api:per-token";
+    private const int MaxWaitSeconds = 60;
+
+    public static RouteGroupBuilder MapReservationApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").RequireAuthorization(ReadPolicy).RequireRateLimiting(RateLimitPolicy).WithTags("LeaseBoard API")
+            .ProducesProblem(401).ProducesProblem(429);
+
+        api.MapGet("/environments", async (ApiQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.EnvironmentsAsync(ct)))
+            .WithSummary("Every environment with its state, health, current lease and next reservation.");
+
+        api.MapGet("/reservations", async (ApiQueries queries, ClaimsPrincipal user, string? environment, DateTime? from, DateTime? to, bool? mine,
+                int? skip, int? take, CancellationToken ct) =>
+            TypedResults.Ok(await queries.ReservationsAsync(environment, from?.ToUniversalTime(), to?.ToUniversalTime(), mine == true ? user.ToActor().Id : null,
+                Math.Max(0, skip ?? 0), Math.Clamp(take ?? 50, 1, 200), ct)))
+            .WithSummary("Reservations, filtered by environment, time range and mine; paged (take ≤ 200).");
+
+        api.MapGet("/reservations/{id:int}", GetAsync)
+            .WithSummary("A reservation with its run. With waitForChangeFrom=<state>&timeout=<s ≤ 60> the call waits until the state differs (long poll).")
+            .ProducesProblem(404);
+
+        api.MapPost("/reservations", CreateAsync).RequireAuthorization(BookPolicy)
+            .WithSummary("Books an environment (or any) at a start (or the earliest free slot). Idempotency-Key makes a retry safe.")
+            .ProducesProblem(409).ProducesProblem(422).ProducesProblem(403);
+
+        api.MapPatch("/reservations/{id:int}", ChangeAsync).RequireAuthorization(BookPolicy)
+            .WithSummary("Moves, resizes or extends a reservation.").ProducesProblem(409).ProducesProblem(422).ProducesProblem(404);
+
+        api.MapDelete("/reservations/{id:int}", async (int id, BookingService booking, ApiQueries queries, ClaimsPrincipal user, CancellationToken ct) =>
+                await Respond(await booking.CancelAsync(id, user.ToActor(), ct), queries, ct))
+            .RequireAuthorization(BookPolicy).WithSummary("Cancels a scheduled reservation.");
+
+        api.MapPost("/reservations/{id:int}/release", async (int id, BookingService booking, ApiQueries queries, ClaimsPrincipal user, CancellationToken ct) =>
+                await Respond(await booking.ReleaseAsync(id, user.ToActor(), ct), queries, ct))
+            .RequireAuthorization(BookPolicy).WithSummary("Ends a running lease now: the test is stopped and the environment cleaned.");
+
+        api.MapGet("/slots/next", async Task<IResult> (int duration, string? environment, BookingService booking, ApiQueries queries, CancellationToken ct) =>
+            {
+                int? environmentId = null;
+                if (environment is not null && environment != "any")
+                    environmentId = await queries.EnvironmentIdAsync(environment, ct) ?? -1;
+                if (environmentId == -1) return Problem(422, "Unknown environment", $"There is no environment '{environment}'.");
+                var slot = await booking.NextFreeSlotAsync(TimeSpan.FromMinutes(duration), environmentId, null, ct);
+                return slot is null
+                    ? Problem(404, "No free slot", $"No free slot of {duration} minutes within the booking horizon (durations are 20 to 180 minutes).")
+                    : TypedResults.Ok(new SlotDto(slot.EnvironmentKey, slot.StartUtc, slot.EndUtc));
+            })
+            .WithSummary("The earliest free slot of a duration (minutes), on one environment or any.");
+
+        return api;
+    }
+
+    private static async Task<IResult> GetAsync(int id, ApiQueries queries, BoardEvents events, TimeProvider clock, string? waitForChangeFrom, int? timeout,
+        CancellationToken ct)
+    {
+        var reservation = await queries.ReservationAsync(id, ct);
+        if (reservation is null) return Problem(404, "Not found", $"Reservation {id} does not exist.");
+        if (waitForChangeFrom is null) return TypedResults.Ok(reservation);
+        if (!Enum.TryParse<ReservationState>(waitForChangeFrom, ignoreCase: true, out var from))
+            return Problem(422, "Unknown state", $"waitForChangeFrom must be one of {string.Join(", ", Enum.GetNames<ReservationState>())}.");
+
+        // Long poll: wake on any event about this reservation, re-read, answer as soon as the state differs or the wait ends.
+        var wait = TimeSpan.FromSeconds(Math.Clamp(timeout ?? 30, 1, MaxWaitSeconds));
+        using var deadline = new CancellationTokenSource(wait, clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        var changed = new SemaphoreSlim(0);
+        using var subscription = events.Subscribe(e =>
+        {
+            if (e is ReservationChanged { ReservationId: var r } && r == id || e is RunProgressed { ReservationId: var p } && p == id) changed.Release();
+            return Task.CompletedTask;
+        });
+        while (reservation!.State == from)
+        {
+            try
+            {
+                await changed.WaitAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                break;
+            }
+            reservation = await queries.ReservationAsync(id, ct);
+        }
+        return TypedResults.Ok(reservation);
+    }
+
+    private static async Task<IResult> CreateAsync(CreateReservationRequest body, BookingService booking, ApiQueries queries, ClaimsPrincipal user,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken ct)
+    {
+        if (idempotencyKey is { Length: > 100 } || idempotencyKey is { Length: 0 })
+            return Problem(422, "Bad Idempotency-Key", "An Idempotency-Key has 1 to 100 characters (a UUID is a good choice).");
+        if (body.DurationMinutes is < 1 or > 24 * 60)
+            return Problem(422, "Bad duration", "durationMinutes must be between 20 and 180.");
+        var duration = TimeSpan.FromMinutes(body.DurationMinutes);
+
+        int? environmentId = null;
+        if (!string.Equals(body.Environment, "any", StringComparison.OrdinalIgnoreCase))
+        {
+            environmentId = await queries.EnvironmentIdAsync(body.Environment, ct);
+            if (environmentId is null) return Problem(422, "Unknown environment", $"There is no environment '{body.Environment}'; use a key from GET /api/v1/environments or \"any\".");
+        }
+
+        DateTime start;
+        if (string.Equals(body.Start, "earliest", StringComparison.OrdinalIgnoreCase))
+        {
+            var slot = await booking.NextFreeSlotAsync(duration, environmentId, null, ct);
+            if (slot is null) return Problem(409, "No free slot", "No free slot of that length within the booking horizon.");
+            (environmentId, start) = (slot.EnvironmentId, slot.StartUtc);
+        }
+        else if (DateTime.TryParse(body.Start, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed))
+            start = DateTime.SpecifyKind(parsed, DateTimeKind.Utc);
+        else
+            return Problem(422, "Bad start", "start must be an ISO 8601 UTC time such as 2026-12-01T14:00:00Z, or \"earliest\".");
+
+        var result = await booking.BookAsync(new BookingRequest(environmentId, start, duration, body.Title, body.TestKind, body.TestSpec, idempotencyKey),
+            user.ToActor(), ct);
+        return await Respond(result, queries, ct, created: true);
+    }
+
+    private static async Task<IResult> ChangeAsync(int id, ChangeReservationRequest body, BookingService booking, ApiQueries queries, ClaimsPrincipal user,
+        CancellationToken ct)
+    {
+        var current = await queries.ReservationAsync(id, ct);
+        if (current is null) return Problem(404, "Not found", $"Reservation {id} does not exist.");
+        var environmentId = await queries.EnvironmentIdAsync(body.Environment ?? current.Environment, ct);
+        if (environmentId is null) return Problem(422, "Unknown environment", $"There is no environment '{body.Environment}'.");
+        var start = body.StartUtc?.ToUniversalTime() ?? current.StartUtc;
+        var end = body.EndUtc?.ToUniversalTime() ?? (body.StartUtc is not null ? start + (current.EndUtc - current.StartUtc) : current.EndUtc);
+        if (body.ExtendMinutes is { } extend) end = end.AddMinutes(extend);
+        return await Respond(await booking.MoveAsync(id, environmentId.Value, start, end, user.ToActor(), ct), queries, ct);
+    }
+
+    private static async Task<IResult> Respond(BookingResult result, ApiQueries queries, CancellationToken ct, bool created = false)
+    {
+        switch (result.Outcome)
+        {
+            case BookingOutcome.Booked:
+                var dto = await queries.ReservationAsync(result.Reservation!.Id, ct);
+                return created && !result.Replayed
+                    ? TypedResults.Created($"/api/v1/reservations/{dto!.Id}", dto)
+                    : created ? TypedResults.Ok(dto) : TypedResults.Ok(dto);
+            case BookingOutcome.Conflict:
+                return TypedResults.Problem(new ProblemDetails
+                {
+                    Status = 409, Title = "Slot taken", Detail = result.Message,
+                    Extensions =
+                    {
+                        ["conflict"] = result.Conflict is { } c ? new SlotDto(c.Slot.EnvironmentKey, c.Slot.StartUtc, c.Slot.EndUtc) : null,
+                        ["nextFreeSlot"] = result.Suggestion is { } s ? new SlotDto(s.EnvironmentKey, s.StartUtc, s.EndUtc) : null,
+                    },
+                });
+            case BookingOutcome.LimitReached:
+                return Problem(403, "Limit reached", result.Message);
+            case BookingOutcome.Forbidden:
+                return Problem(403, "Not yours", result.Message);
+            case BookingOutcome.NotFound:
+                return Problem(404, "Not found", result.Message);
+            default:
+                return TypedResults.Problem(new ProblemDetails
+                {
+                    Status = 422, Title = "Invalid request", Detail = result.Message,
+                    Extensions = { ["nextFreeSlot"] = result.Suggestion is { } instead ? new SlotDto(instead.EnvironmentKey, instead.StartUtc, instead.EndUtc) : null },
+                });
+        }
+    }
+
+    private static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(detail, statusCode: status, title: title);
+}

@@ -1,0 +1,59 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using LeaseBoard.Domain;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace LeaseBoard.Features.Api;
+
+/// <summary>
+/// <c>Authorization: Bearer lb_…</c> → the token owner's principal, with the token's scope. The API
+/// accepts only this scheme (and Entra bearer tokens, where configured), never the browser's cookie,
+/// so a page elsewhere cannot make the browser write through the API.
+/// </summary>
+public sealed class ApiTokenAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiTokenService tokens)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiToken";
+    public const string ScopeClaim = "leaseboard:scope";
+    public const string TokenIdClaim = "leaseboard:token";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
+        var presented = header["Bearer ".Length..].Trim();
+        if (!presented.StartsWith("lb_", StringComparison.Ordinal)) return AuthenticateResult.NoResult();
+
+        var token = await tokens.ValidateAsync(presented, Context.RequestAborted);
+        if (token is null) return AuthenticateResult.Fail("The token is unknown, revoked or expired.");
+
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, token.OwnerId),
+            new Claim(ClaimTypes.Name, token.OwnerName),
+            new Claim(ScopeClaim, token.Scope.ToString().ToLowerInvariant()),
+            new Claim(TokenIdClaim, token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await Results.Problem(title: "Not signed in", statusCode: 401,
+            detail: "Send a personal access token: Authorization: Bearer lb_… (create one on the Tokens page).").ExecuteAsync(Context);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await Results.Problem(title: "Not allowed", statusCode: 403,
+            detail: "This token's scope does not allow the operation (booking needs a token with the 'book' scope).").ExecuteAsync(Context);
+    }
+
+    public static ApiScope? ScopeOf(ClaimsPrincipal user) =>
+        Enum.TryParse<ApiScope>(user.FindFirst(ScopeClaim)?.Value, ignoreCase: true, out var scope) ? scope : null;
+}

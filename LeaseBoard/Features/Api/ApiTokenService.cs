@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using System.Text;
+using LeaseBoard.Data;
+using LeaseBoard.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeaseBoard.Features.Api;
+
+public sealed record ApiTokenRow(int Id, string Name, ApiScope Scope, string Prefix, DateTime CreatedUtc, DateTime ExpiresUtc, DateTime? RevokedUtc, DateTime? LastUsedUtc);
+
+/// <summary>The secret is shown once, in <see cref="Token"/>; it is never stored.</summary>
+public sealed record CreatedApiToken(ApiTokenRow Row, string Token);
+
+/// <summary>Creates, lists, revokes and checks personal access tokens (<c>lb_&lt;prefix&gt;_&lt;secret&gt;</c>).</summary>
+public sealed class ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimeProvider clock)
+{
+    public const int MaxLifetimeDays = 365;
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public async Task<(CreatedApiToken? Created, string? Error)> CreateAsync(Actor owner, string name, ApiScope scope, int lifetimeDays, CancellationToken ct = default)
+    {
+        name = name?.Trim() ?? "";
+        if (name.Length is 0 or > 100) return (null, "Give the token a name of 1 to 100 characters, e.g. the pipeline that uses it.");
+        if (lifetimeDays is < 1 or > MaxLifetimeDays) return (null, $"A token lives 1 to {MaxLifetimeDays} days.");
+
+        var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+        var token = $"lb_{prefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
+        var row = new ApiToken
+        {
+            OwnerId = owner.Id, OwnerName = owner.DisplayName, Name = name, Scope = scope, Prefix = prefix, SecretHash = Hash(token),
+            CreatedUtc = Now, ExpiresUtc = Now.AddDays(lifetimeDays),
+        };
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        db.ApiTokens.Add(row);
+        db.AuditEntries.Add(new AuditEntry { AtUtc = Now, Actor = owner.Id, Action = "token.created", Details = $"Token '{name}' ({prefix}, {scope}) until {row.ExpiresUtc:yyyy-MM-dd}." });
+        await db.SaveChangesAsync(ct);
+        return (new CreatedApiToken(ToRow(row), token), null);
+    }
+
+    public async Task<List<ApiTokenRow>> ListAsync(Actor owner, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return (await db.ApiTokens.AsNoTracking().Where(t => t.OwnerId == owner.Id).OrderByDescending(t => t.CreatedUtc).ToListAsync(ct))
+            .Select(ToRow).ToList();
+    }
+
+    public async Task<bool> RevokeAsync(Actor owner, int tokenId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.OwnerId == owner.Id && t.RevokedUtc == null, ct);
+        if (token is null) return false;
+        token.RevokedUtc = Now;
+        db.AuditEntries.Add(new AuditEntry { AtUtc = Now, Actor = owner.Id, Action = "token.revoked", Details = $"Token '{token.Name}' ({token.Prefix}) revoked." });
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    /// <summary>The token's row when it is valid now (known, matching, not revoked, not expired); records its use.</summary>
+    public async Task<ApiToken?> ValidateAsync(string presented, CancellationToken ct = default)
+    {
+        var parts = presented.Split('_');
+        if (parts is not ["lb", { Length: 10 } prefix, { Length: > 0 }]) return null;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Prefix == prefix, ct);
+        if (token is null || !CryptographicOperations.FixedTimeEquals(token.SecretHash, Hash(presented))) return null;
+        if (token.RevokedUtc is not null || token.ExpiresUtc <= Now) return null;
+        // Last use is kept to the minute: a write per request would be waste.
+        if (token.LastUsedUtc is null || Now - token.LastUsedUtc > TimeSpan.FromMinutes(1))
+        {
+            token.LastUsedUtc = Now;
+            await db.SaveChangesAsync(ct);
+        }
+        return token;
+    }
+
+    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    private static ApiTokenRow ToRow(ApiToken t) => new(t.Id, t.Name, t.Scope, t.Prefix, t.CreatedUtc, t.ExpiresUtc, t.RevokedUtc, t.LastUsedUtc);
+}

@@ -1,0 +1,101 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using LeaseBoard.Features.Api;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Scalar.AspNetCore;
+
+namespace LeaseBoard.Setup;
+
+public sealed class ApiOptions
+{
+    public const string Section = "LeaseBoard:Api";
+
+    /// <summary>Requests one token may make per minute before it gets 429 with Retry-After.</summary>
+    [Range(1, 100_000, ErrorMessage = "LeaseBoard:Api:RequestsPerMinute must be between 1 and 100000.")]
+    public int RequestsPerMinute { get; set; } = 120;
+}
+
+public static class ApiSetup
+{
+    public static WebApplicationBuilder AddApi(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ApiTokenService>();
+        builder.Services.AddSingleton<ApiQueries>();
+
+        builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            // Only the token scheme counts here: a browser's cookie never authorises an API call.
+            .AddPolicy(ApiEndpoints.ReadPolicy, p => p.AddAuthenticationSchemes(ApiTokenAuthentication.SchemeName).RequireAuthenticatedUser())
+            .AddPolicy(ApiEndpoints.BookPolicy, p => p.AddAuthenticationSchemes(ApiTokenAuthentication.SchemeName).RequireAuthenticatedUser()
+                .RequireClaim(ApiTokenAuthentication.ScopeClaim, "book"));
+
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // bad input → a problem with the reason
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            if (context.Exception is BadHttpRequestException bad)
+            {
+                context.ProblemDetails.Title = "Bad request";
+                context.ProblemDetails.Detail = bad.InnerException is { } inner ? $"{bad.Message} {inner.Message}" : bad.Message;
+            }
+            else if (context.Exception is not null)
+            {
+                context.ProblemDetails.Detail = "Something went wrong on our side; the request may not have been carried out. Try again, or tell an admin.";
+            }
+        });
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(ApiEndpoints.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.User.FindFirst(ApiTokenAuthentication.TokenIdClaim)?.Value ?? "anonymous:" + http.Connection.RemoteIpAddress,
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.RequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.OnRejected = async (context, ct) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await Results.Problem(statusCode: 429, title: "Too many requests",
+                    detail: $"This token may make {options.RequestsPerMinute} requests a minute. Retry after {Math.Ceiling(retryAfter.TotalSeconds)} s.")
+                    .ExecuteAsync(context.HttpContext);
+            };
+        });
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "LeaseBoard API";
+            document.Info.Description = "Book test environments, wait for the lease and follow the run. Authenticate with a personal access token: Authorization: Bearer lb_…";
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    /// <summary>API requests get problem details for errors and status codes; pages keep their HTML error pages.</summary>
+    public static WebApplication UseApiErrors(this WebApplication app)
+    {
+        app.UseWhen(c => IsApi(c), api =>
+        {
+            api.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : 500 });
+            api.UseStatusCodePages();
+        });
+        return app;
+    }
+
+    public static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
+
+    public static WebApplication MapApi(this WebApplication app)
+    {
+        app.UseRateLimiter();
+        app.MapReservationApi();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("LeaseBoard API")).AllowAnonymous();
+        return app;
+    }
+}
