@@ -103,6 +103,8 @@ public sealed partial class LeaseStartup(IRecurringJobManager recurring, IBackgr
     {
         // Every 30 s: Hangfire's cron takes a seconds field, and the recurring scheduler runs it on time.
         recurring.AddOrUpdate<LeaseJobs>(LeaseJobs.SuperviseJobId, j => j.SuperviseAsync(CancellationToken.None), options.Value.SuperviseCron);
+        // Every 5 s: running tests' progress reaches the wall and the API between supervise passes.
+        recurring.AddOrUpdate<LeaseJobs>(LeaseJobs.PollRunsJobId, j => j.PollRunsAsync(CancellationToken.None), options.Value.RunPollCron);
         client.Enqueue<LeaseJobs>(j => j.ReconcileAsync(CancellationToken.None));
         LogScheduled(options.Value.SuperviseCron);
         return Task.CompletedTask;

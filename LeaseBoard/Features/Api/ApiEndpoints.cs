@@ -6,6 +6,7 @@ using LeaseBoard.Features.LiveUpdates;
 using LeaseBoard.Setup;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace LeaseBoard.Features.Api;
 
@@ -104,13 +105,14 @@ public static class ApiEndpoints
     }
 
     private static async Task<IResult> CreateAsync(CreateReservationRequest body, BookingService booking, ApiQueries queries, ClaimsPrincipal user,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken ct)
+        IOptionsMonitor<BookingOptions> rules, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken ct)
     {
         if (idempotencyKey is { Length: > 100 } || idempotencyKey is { Length: 0 })
             return Problem(422, "Bad Idempotency-Key", "An Idempotency-Key has 1 to 100 characters (a UUID is a good choice).");
         if (body.DurationMinutes is < 1 or > 24 * 60)
-            return Problem(422, "Bad duration", "durationMinutes must be between 20 and 180.");
+            return Problem(422, "Bad duration", $"durationMinutes must be between {rules.CurrentValue.MinDuration.TotalMinutes:0} and {rules.CurrentValue.MaxDuration.TotalMinutes:0}.");
         var duration = TimeSpan.FromMinutes(body.DurationMinutes);
+        if (BookingRules.CheckDuration(duration, rules.CurrentValue) is { } badDuration) return Problem(422, "Bad duration", badDuration);
 
         int? environmentId = null;
         if (!string.Equals(body.Environment, "any", StringComparison.OrdinalIgnoreCase))

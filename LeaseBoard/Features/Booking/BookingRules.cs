@@ -10,19 +10,25 @@ public static class BookingRules
         if (startUtc.Kind != DateTimeKind.Utc || endUtc.Kind != DateTimeKind.Utc)
             throw new ArgumentException("Reservation times must be UTC.");
 
-        var duration = endUtc - startUtc;
-        if (duration <= TimeSpan.Zero)
-            return "The end must lie after the start.";
-        if (duration < options.MinDuration)
-            return $"A reservation must last at least {Describe(options.MinDuration)}; this one lasts {Describe(duration)}.";
-        if (duration > options.MaxDuration)
-            return $"A reservation may last at most {Describe(options.MaxDuration)}; this one lasts {Describe(duration)}.";
+        if (CheckDuration(endUtc - startUtc, options) is { } durationProblem)
+            return durationProblem;
         if (!OnGrid(startUtc, options) || !OnGrid(endUtc, options))
             return $"Start and end must fall on the {options.GridMinutes}-minute grid (for example 14:00, 14:05, 14:10).";
         if (startUtc < nowUtc - options.PastTolerance)
             return "The start lies in the past. Pick a start from now on.";
         if (startUtc > nowUtc + options.Horizon)
             return $"Reservations can be made at most {Describe(options.Horizon)} ahead.";
+        return null;
+    }
+
+    public static string? CheckDuration(TimeSpan duration, BookingOptions options)
+    {
+        if (duration <= TimeSpan.Zero)
+            return "The end must lie after the start.";
+        if (duration < options.MinDuration)
+            return $"A reservation must last at least {Describe(options.MinDuration)}; this one lasts {Describe(duration)}.";
+        if (duration > options.MaxDuration)
+            return $"A reservation may last at most {Describe(options.MaxDuration)}; this one lasts {Describe(duration)}.";
         return null;
     }
 

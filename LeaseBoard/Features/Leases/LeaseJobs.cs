@@ -11,6 +11,7 @@ namespace LeaseBoard.Features.Leases;
 public sealed class LeaseJobs(LeaseEngine engine, EnvironmentCare care, LeaseSupervisor supervisor)
 {
     public const string SuperviseJobId = "supervise";
+    public const string PollRunsJobId = "poll-runs";
 
     [JobDisplayName("Start lease of reservation {0}")]
     public Task StartLeaseAsync(int reservationId, CancellationToken ct) => engine.StartLeaseAsync(reservationId, ct);
@@ -27,6 +28,10 @@ public sealed class LeaseJobs(LeaseEngine engine, EnvironmentCare care, LeaseSup
     [JobDisplayName("Supervise leases and environments")]
     [DisableConcurrentExecution(timeoutInSeconds: 5)]
     public Task SuperviseAsync(CancellationToken ct) => supervisor.SuperviseAsync(ct);
+
+    [JobDisplayName("Poll running tests")]
+    [DisableConcurrentExecution(timeoutInSeconds: 2)]
+    public Task PollRunsAsync(CancellationToken ct) => supervisor.PollRunsAsync(ct);
 
     [JobDisplayName("Reconcile after start-up")]
     public Task ReconcileAsync(CancellationToken ct) => supervisor.ReconcileAsync(ct);

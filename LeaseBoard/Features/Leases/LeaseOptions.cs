@@ -26,6 +26,10 @@ public sealed class LeaseOptions
     [Required(ErrorMessage = "LeaseBoard:Leases:SuperviseCron is required, e.g. \"*/30 * * * * *\".")]
     public string SuperviseCron { get; set; } = "*/30 * * * * *";
 
+    /// <summary>Hangfire cron of the run poll: progress and ends of running tests, between supervise passes (live progress for the wall and the API).</summary>
+    [Required(ErrorMessage = "LeaseBoard:Leases:RunPollCron is required, e.g. \"*/5 * * * * *\".")]
+    public string RunPollCron { get; set; } = "*/5 * * * * *";
+
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "LeaseBoard:Leases:HealthCheckInterval must be between 1 second and 1 hour.")]
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 

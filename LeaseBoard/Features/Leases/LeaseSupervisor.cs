@@ -74,6 +74,16 @@ public sealed partial class LeaseSupervisor(
         return result;
     }
 
+    /// <summary>Only the open runs: progress, hangs, deadlines and ends, between the fuller supervise passes.</summary>
+    public async Task<int> PollRunsAsync(CancellationToken ct)
+    {
+        List<int> openRuns;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+            openRuns = await db.TestRuns.Where(r => TestRunStates.Open.Contains(r.State)).Select(r => r.ReservationId).Distinct().ToListAsync(ct);
+        await ForEachLimitedAsync(openRuns, id => engine.CheckRunAsync(id, ct), ct);
+        return openRuns.Count;
+    }
+
     /// <summary>
     /// After a restart: recreate the delayed jobs the job storage lost, then supervise once — adopt runs
     /// still going, start missed slots still open, close overdue ones.
