@@ -18,4 +18,5 @@ public sealed class ApiToken
     public DateTime? LastUsedUtc { get; set; }
 }
 
-public enum ApiScope { Read, Book }
+/// <summary>Read: GET only. Book: also book, change and cancel. Feed: only the calendar feeds (it travels in a URL).</summary>
+public enum ApiScope { Read, Book, Feed }

@@ -31,7 +31,8 @@ public static class ApiSetup
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             // Only the token scheme counts here: a browser's cookie never authorises an API call.
-            .AddPolicy(ApiEndpoints.ReadPolicy, p => p.AddAuthenticationSchemes(ApiTokenAuthentication.SchemeName).RequireAuthenticatedUser())
+            .AddPolicy(ApiEndpoints.ReadPolicy, p => p.AddAuthenticationSchemes(ApiTokenAuthentication.SchemeName).RequireAuthenticatedUser()
+                .RequireClaim(ApiTokenAuthentication.ScopeClaim, "read", "book")) // a feed token opens only the feeds
             .AddPolicy(ApiEndpoints.BookPolicy, p => p.AddAuthenticationSchemes(ApiTokenAuthentication.SchemeName).RequireAuthenticatedUser()
                 .RequireClaim(ApiTokenAuthentication.ScopeClaim, "book"));
 
@@ -94,6 +95,7 @@ public static class ApiSetup
     {
         app.UseRateLimiter();
         app.MapReservationApi();
+        app.MapCalendarFeeds();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("LeaseBoard API")).AllowAnonymous();
         return app;

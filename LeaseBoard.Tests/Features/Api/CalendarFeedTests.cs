@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Json;
+using Ical.Net;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.Api;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LeaseBoard.Tests.Features.Api;
+
+public sealed class CalendarFeedTests(ApiTestHost host) : IClassFixture<ApiTestHost>
+{
+    private static readonly Actor Eve = new("local:eve", "Eve", false);
+    private static readonly Actor Finn = new("local:finn", "Finn", false);
+
+    [Fact]
+    public async Task My_feed_is_valid_icalendar_with_exactly_my_live_reservations_and_an_environment_feed_holds_that_lane()
+    {
+        using var eve = host.Client(await host.TokenAsync(Eve));
+        using var finn = host.Client(await host.TokenAsync(Finn));
+        var mine = await Book(eve, "env-2", ApiTestHost.At(8, 9));
+        var cancelled = await Book(eve, "env-3", ApiTestHost.At(8, 12));
+        Assert.Equal(HttpStatusCode.OK, (await eve.DeleteAsync($"/api/v1/reservations/{cancelled}")).StatusCode);
+        var theirs = await Book(finn, "env-2", ApiTestHost.At(8, 14));
+        var feedToken = await host.TokenAsync(Eve, ApiScope.Feed);
+        using var anonymous = host.Client(null);
+
+        var calendar = Calendar.Load(await anonymous.GetStringAsync(CalendarFeeds.FeedUrl("/", feedToken)))!;
+        var only = Assert.Single(calendar.Events);
+        Assert.Equal($"reservation-{mine}@leaseboard", only.Uid);
+        Assert.Equal("Feed test (Env 2)", only.Summary);
+        Assert.Contains("State: Scheduled", only.Description);
+        Assert.Equal(DateTime.Parse(ApiTestHost.At(8, 9)).ToUniversalTime(), only.Start!.AsUtc);
+
+        var lane = Calendar.Load(await anonymous.GetStringAsync(CalendarFeeds.FeedUrl("/", feedToken, "env-2")))!;
+        Assert.Equal(new HashSet<string> { $"reservation-{mine}@leaseboard", $"reservation-{theirs}@leaseboard" }, lane.Events.Select(e => e.Uid!).ToHashSet());
+    }
+
+    [Fact]
+    public async Task Feeds_refuse_missing_revoked_and_non_feed_tokens_and_a_feed_token_opens_nothing_else()
+    {
+        using var anonymous = host.Client(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/feeds/mine.ics")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(CalendarFeeds.FeedUrl("/", await host.TokenAsync(Eve, ApiScope.Book)))).StatusCode);
+
+        var feedToken = await host.TokenAsync(Finn, ApiScope.Feed);
+        using (var withFeedToken = host.Client(feedToken))
+            Assert.Equal(HttpStatusCode.Forbidden, (await withFeedToken.GetAsync("/api/v1/environments")).StatusCode);
+
+        var tokens = host.Factory.Services.GetRequiredService<ApiTokenService>();
+        Assert.True(await tokens.RevokeAsync(Finn, (await tokens.ListAsync(Finn)).Single(t => t.Scope == ApiScope.Feed).Id));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(CalendarFeeds.FeedUrl("/", feedToken))).StatusCode);
+    }
+
+    private static async Task<int> Book(HttpClient client, string environment, string start)
+    {
+        using var response = await client.PostAsJsonAsync("/api/v1/reservations",
+            new { environment, start, durationMinutes = 60, title = "Feed test", testKind = "Load" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetInt32();
+    }
+}
