@@ -35,6 +35,44 @@ public sealed class ApiConcurrencyTests(ApiTestHost host, ITestOutputHelper outp
     }
 }
 
+public sealed class ApiRandomOverlapTests(ApiTestHost host) : IClassFixture<ApiTestHost>
+{
+    [Fact]
+    public async Task Thirty_two_clients_booking_random_overlapping_slots_get_exactly_what_a_serial_schedule_allows()
+    {
+        var random = new Random(20261129);
+        var day = DateTime.UtcNow.Date.AddDays(9);
+        var slots = Enumerable.Range(0, 32).Select(_ =>
+        {
+            var start = day.AddHours(9).AddMinutes(5 * random.Next(0, 25)); // inside 09:00-12:00
+            return (Start: start, End: start.AddMinutes(5 * random.Next(4, 13)));
+        }).ToList();
+        var tokens = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => host.TokenAsync(new Actor($"local:rnd{i}", $"Random {i}", false))));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attempts = slots.Select((slot, i) => Task.Run(async () =>
+        {
+            using var client = host.Client(tokens[i]);
+            await gate.Task;
+            using var response = await client.PostAsJsonAsync("/api/v1/reservations", new
+            {
+                environment = "env-5", start = slot.Start.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"), durationMinutes = (int)(slot.End - slot.Start).TotalMinutes, title = "random",
+            });
+            return (slot, response.StatusCode);
+        })).ToList();
+        gate.SetResult();
+        var results = await Task.WhenAll(attempts);
+
+        var buffer = TimeSpan.FromMinutes(10);
+        bool Collide((DateTime Start, DateTime End) a, (DateTime Start, DateTime End) b) => a.Start < b.End + buffer && b.Start < a.End + buffer;
+        var winners = results.Where(r => r.StatusCode == HttpStatusCode.Created).Select(r => r.slot).ToList();
+        Assert.All(results, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
+        Assert.NotEmpty(winners);
+        // Serialisable: the winners never collide, and every loser collides with a winner (it lost to someone real).
+        Assert.All(winners, w => Assert.Single(winners, x => Collide(w, x)));
+        Assert.All(results.Where(r => r.StatusCode == HttpStatusCode.Conflict), r => Assert.Contains(winners, w => Collide(r.slot, w)));
+    }
+}
+
 public sealed class RateLimitedApiHost() : ApiTestHost(new() { ["LeaseBoard:Api:RequestsPerMinute"] = "3" });
 
 public sealed class ApiRateLimitTests(RateLimitedApiHost host) : IClassFixture<RateLimitedApiHost>
