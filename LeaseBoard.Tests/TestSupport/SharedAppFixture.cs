@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 
 namespace LeaseBoard.Tests.TestSupport;
@@ -16,10 +17,12 @@ public sealed class SharedAppFixture : IAsyncLifetime
 
     public IServiceProvider Services => Factory.Services;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
         BaseAddress = Factory.StartOnLoopbackPort();
-        return Task.CompletedTask;
+        // Tests here rely on the job server: wait until it has registered itself.
+        var monitoring = Factory.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        await Eventually.TrueAsync(() => monitoring.Servers().Count > 0, TimeSpan.FromSeconds(30), "the shared host's Hangfire server started");
     }
 
     /// <summary>

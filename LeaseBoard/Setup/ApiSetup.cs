@@ -78,11 +78,19 @@ public static class ApiSetup
         return builder;
     }
 
-    /// <summary>API requests get problem details for errors and status codes; pages keep their HTML error pages.</summary>
+    /// <summary>
+    /// API requests get problem details for errors and bare status codes; the pages' HTML error and
+    /// not-found pages (registered before this) are switched off for them.
+    /// </summary>
     public static WebApplication UseApiErrors(this WebApplication app)
     {
-        app.UseWhen(c => IsApi(c), api =>
+        app.UseWhen(IsApi, api =>
         {
+            api.Use(next => context =>
+            {
+                if (context.Features.Get<IStatusCodePagesFeature>() is { } pages) pages.Enabled = false;
+                return next(context);
+            });
             api.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : 500 });
             api.UseStatusCodePages();
         });

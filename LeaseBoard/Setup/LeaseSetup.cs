@@ -65,8 +65,10 @@ public static class LeaseSetup
             .UseLogProvider(new HostBoundLogProvider(services.GetRequiredService<ILoggerFactory>()))
             .UseStorage(services.GetRequiredService<JobStorage>()));
         if (leases.RunJobServer)
-            builder.Services.AddHangfireServer(o =>
+            builder.Services.AddHangfireServer((services, o) =>
             {
+                // This host's own activator: Hangfire's static one belongs to whichever host configured it last.
+                o.Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(services.GetRequiredService<IServiceScopeFactory>());
                 o.SchedulePollingInterval = leases.SchedulePollingInterval;
                 o.WorkerCount = Math.Max(4, Environment.ProcessorCount * 2);
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";

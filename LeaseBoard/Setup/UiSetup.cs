@@ -15,13 +15,10 @@ public static class UiSetup
 
     public static WebApplication MapBoardUi(this WebApplication app)
     {
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseApiErrors();
-        app.UseWhen(c => !ApiSetup.IsApi(c), pages =>
-        {
-            if (!app.Environment.IsDevelopment())
-                pages.UseExceptionHandler("/Error", createScopeForErrors: true);
-            pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

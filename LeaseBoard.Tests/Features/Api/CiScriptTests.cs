@@ -60,7 +60,10 @@ public sealed class CiScriptTests(SharedAppFixture app, ITestOutputHelper output
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The script did not finish within 90 s.\n{await stdout}\n{await stderr}");
+            var monitoring = app.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+            var failed = string.Join("\n", monitoring.FailedJobs(0, 10).Select(j => $"{j.Value.Job?.Method.Name}: {j.Value.ExceptionMessage}"));
+            var stats = monitoring.GetStatistics();
+            throw new TimeoutException($"The script did not finish within 90 s.\n{await stdout}\n{await stderr}\nservers={stats.Servers} enqueued={stats.Enqueued} scheduled={stats.Scheduled} processing={stats.Processing} succeeded={stats.Succeeded} failed={stats.Failed}\n{failed}");
         }
         return (process.ExitCode, await stdout, await stderr);
     }

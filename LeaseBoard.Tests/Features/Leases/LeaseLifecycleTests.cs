@@ -139,7 +139,7 @@ public sealed class LeaseLifecycleTests
         await h.AdvanceUntilAsync(async () => (await h.ReservationAsync(lease.Id)).State == ReservationState.Active, TimeSpan.FromMinutes(5), "lease starts");
 
         h.Framework.SetFaults("env-5", new() { FailHealth = true });
-        await h.AdvanceAsync(TimeSpan.FromMinutes(3.5));
+        await h.AdvanceUntilAsync(async () => (await h.EnvironmentAsync(5)).Health == HealthStatus.Unhealthy, TimeSpan.FromMinutes(5), "three failed probes");
         var flagged = await h.EnvironmentAsync(5);
         Assert.Equal((HealthStatus.Unhealthy, EnvironmentState.Leased), (flagged.Health, flagged.State)); // flagged, the test goes on
 
