@@ -7,10 +7,12 @@ builder.AddSignIn();
 builder.AddBooking();
 builder.AddLeaseJobs();
 builder.AddBoardUi();
+builder.AddAdmin();
 
 var app = builder.Build();
 await app.InitializeDatabaseAsync();
 app.MapBoardUi();
 app.MapSignIn();
 app.MapLeaseJobsDashboard();
+app.MapAdmin();
 app.Run();
