@@ -29,5 +29,6 @@ public static class AuditActions
     public const string AdminCheckHealth = "admin.check-health";
     public const string AdminCleanup = "admin.cleanup";
     public const string AdminMaintenance = "admin.maintenance";
+    public const string AdminMaintenanceEnded = "admin.maintenance-ended";
     public const string AdminFaults = "admin.faults";
 }

@@ -240,6 +240,7 @@ public sealed class AdminServiceTests
             await h.Admin.CheckHealthAsync(ana, env1, "mine now"),
             await h.Admin.CleanupAsync(ana, h.Env(3).Id, "mine now"),
             await h.Admin.BlockMaintenanceAsync(ana, h.Env(3).Id, h.At(15), h.At(16), "mine now", MaintenanceConflicts.Cancel),
+            await h.Admin.EndMaintenanceAsync(ana, env1, "mine now"),
             await h.Admin.SetFaultsAsync(ana, env1, new FaultProfile { FailHealth = true }, hangCurrentRun: true, "mine now"),
         ];
 

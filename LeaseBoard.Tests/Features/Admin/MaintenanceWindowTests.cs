@@ -77,6 +77,19 @@ public sealed class MaintenanceWindowTests
     }
 
     [Fact]
+    public async Task Maintenance_window_can_be_removed_and_its_time_booked_again()
+    {
+        await using var h = await LeaseHarness.CreateAsync(environments: 1);
+        await h.Admin.BlockMaintenanceAsync(TestActors.Admin, h.Env(1).Id, h.At(12), h.At(15), "Power work", MaintenanceConflicts.Refuse);
+
+        var ended = await h.Admin.EndMaintenanceAsync(TestActors.Admin, h.Env(1).Id, "Power work postponed");
+
+        Assert.True(ended.Succeeded, ended.Message);
+        Assert.True((await h.Booking.BookAsync(new BookingRequest(h.Env(1).Id, h.At(13), Hour, "Inside", TestKind.Load, ""), TestActors.Ben)).Succeeded);
+        Assert.Equal(AdminOutcome.Forbidden, (await h.Admin.EndMaintenanceAsync(TestActors.Ben, h.Env(1).Id, "mine")).Outcome);
+    }
+
+    [Fact]
     public async Task Maintenance_window_cannot_cancel_a_running_lease_and_says_so()
     {
         await using var h = await LeaseHarness.CreateAsync(environments: 1);

@@ -11,6 +11,7 @@ public static class AdminActions
     public const string CheckHealth = "check-health";
     public const string Cleanup = "cleanup";
     public const string Maintenance = "maintenance";
+    public const string EndMaintenance = "end-maintenance";
     public const string Faults = "faults";
 
     public static string Title(string action) => action switch
@@ -21,6 +22,7 @@ public static class AdminActions
         CheckHealth => "Check health now",
         Cleanup => "Clean up now",
         Maintenance => "Block maintenance time",
+        EndMaintenance => "End maintenance",
         Faults => "Inject faults (simulated framework)",
         _ => action,
     };
@@ -47,6 +49,7 @@ public static class AdminActionRunner
         AdminActions.Maintenance when request is { MaintenanceStartUtc: { } start, MaintenanceEndUtc: { } end } =>
             admin.BlockMaintenanceAsync(actor, environmentId, start, end, request.Reason, request.Conflicts),
         AdminActions.Maintenance => Task.FromResult(AdminResult.Invalid("Give the maintenance window's start and end.")),
+        AdminActions.EndMaintenance => admin.EndMaintenanceAsync(actor, environmentId, request.Reason),
         AdminActions.Faults => admin.SetFaultsAsync(actor, environmentId, request.Faults ?? FaultProfile.None, request.HangCurrentRun, request.Reason),
         _ => Task.FromResult(AdminResult.Invalid($"Unknown action '{request.Action}'.")),
     };

@@ -55,6 +55,14 @@ public sealed class AdminQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvid
         }).ToList();
     }
 
+    /// <summary>Maintenance windows overlapping <c>[fromUtc, toUtc)</c>, for views that draw them (the calendar).</summary>
+    public async Task<List<(int EnvironmentId, MaintenanceRow Window)>> MaintenanceBetweenAsync(DateTime fromUtc, DateTime toUtc, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var windows = await db.MaintenanceWindows.AsNoTracking().Where(m => m.EndUtc > fromUtc && m.StartUtc < toUtc).OrderBy(m => m.StartUtc).ToListAsync(ct);
+        return windows.Select(m => (m.EnvironmentId, new MaintenanceRow(m.Id, m.StartUtc, m.EndUtc, m.Reason))).ToList();
+    }
+
     /// <summary>Audit entries matching the filter, newest first, one page at a time.</summary>
     public async Task<AuditPage> AuditAsync(AuditFilter filter, int page, int pageSize, CancellationToken ct = default)
     {

@@ -168,6 +168,23 @@ public sealed partial class AdminService(
             return AdminResult.Refused("The environment kept changing; try again.");
         });
 
+    /// <summary>Removes the environment's next maintenance window, or ends the one going on now.</summary>
+    public Task<AdminResult> EndMaintenanceAsync(Actor actor, int environmentId, string reason, CancellationToken ct = default) =>
+        ActAsync(actor, environmentId, reason, AuditActions.AdminMaintenanceEnded, ct, async environment =>
+        {
+            var now = Now;
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var window = await db.MaintenanceWindows.Where(m => m.EnvironmentId == environment.Id && m.EndUtc > now)
+                .OrderBy(m => m.StartUtc).FirstOrDefaultAsync(ct);
+            if (window is null) return AdminResult.Refused($"{environment.Name} has no maintenance window planned.");
+            var what = $"{Utc(window.StartUtc)}–{Utc(window.EndUtc)} ({window.Reason})";
+            if (window.StartUtc < now) window.EndUtc = now;
+            else db.MaintenanceWindows.Remove(window);
+            await db.SaveChangesAsync(ct);
+            events.Publish(new EnvironmentChanged(environment.Id, environment.Key, environment.State, environment.Health));
+            return AdminResult.Done($"Maintenance of {environment.Name} {what} {(window.StartUtc < now ? "ended now" : "removed")}: the time can be booked again.");
+        });
+
     /// <summary>Sets the simulated framework's faults for one environment (demos, drills).</summary>
     public Task<AdminResult> SetFaultsAsync(Actor actor, int environmentId, FaultProfile faults, bool hangCurrentRun, string reason, CancellationToken ct = default) =>
         ActAsync(actor, environmentId, reason, AuditActions.AdminFaults, ct, environment =>
