@@ -103,6 +103,27 @@ public sealed class AdminServiceTests
     }
 
     [Fact]
+    public async Task Two_admins_quarantining_at_once_leave_one_quarantine_and_two_audit_entries_that_say_what_happened()
+    {
+        await using var h = await LeaseHarness.CreateAsync();
+        var other = new Actor("local:other-admin", "Other admin", IsAdmin: true);
+
+        var results = await h.DriveAsync(() => Task.WhenAll(
+            h.Admin.QuarantineAsync(Admin, h.Env(3).Id, "reason one", andForceRelease: false),
+            h.Admin.QuarantineAsync(other, h.Env(3).Id, "reason two", andForceRelease: false)));
+
+        Assert.Single(results, r => r.Succeeded);
+        Assert.Contains("already quarantined", Assert.Single(results, r => r.Outcome == AdminOutcome.Refused).Message);
+        var environment = await h.EnvironmentAsync(3);
+        Assert.Equal(EnvironmentState.Quarantined, environment.State);
+        Assert.Contains(environment.QuarantineReason, new[] { "reason one", "reason two" });
+        Assert.Single(await h.AuditAsync(), a => a.Action == AuditActions.EnvironmentQuarantined);
+        var audit = (await h.AuditAsync()).Where(a => a.Action == AuditActions.AdminQuarantine).ToList();
+        Assert.Equal(2, audit.Count);
+        Assert.Single(audit, a => a.Details.Contains("Outcome: done") && a.Details.Contains(environment.QuarantineReason!));
+    }
+
+    [Fact]
     public async Task Admin_quarantine_leaves_a_running_lease_alone_unless_force_release_is_ticked()
     {
         await using var h = await LeaseHarness.CreateAsync();
