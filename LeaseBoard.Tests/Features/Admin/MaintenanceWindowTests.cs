@@ -77,6 +77,22 @@ public sealed class MaintenanceWindowTests
     }
 
     [Fact]
+    public async Task Maintenance_time_sends_an_any_environment_booking_elsewhere_and_refuses_a_move_into_it()
+    {
+        await using var h = await LeaseHarness.CreateAsync(environments: 2);
+        await h.Admin.BlockMaintenanceAsync(TestActors.Admin, h.Env(1).Id, h.At(12), h.At(15), "Power work", MaintenanceConflicts.Refuse);
+        var elsewhere = await h.BookAsync(2, h.At(16), Hour);
+
+        var any = await h.Booking.BookAsync(new BookingRequest(null, h.At(13), Hour, "Anywhere", TestKind.Load, ""), TestActors.Ben);
+        var move = await h.Booking.MoveAsync(elsewhere.Id, h.Env(1).Id, h.At(14), h.At(15), TestActors.Ana);
+
+        Assert.True(any.Succeeded, any.Message);
+        Assert.Equal(h.Env(2).Id, any.Reservation!.EnvironmentId);
+        Assert.False(move.Succeeded);
+        Assert.Contains("maintenance", move.Message);
+    }
+
+    [Fact]
     public async Task Maintenance_window_can_be_removed_and_its_time_booked_again()
     {
         await using var h = await LeaseHarness.CreateAsync(environments: 1);
