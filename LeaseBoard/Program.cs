@@ -8,6 +8,7 @@ builder.AddBooking();
 builder.AddLeaseJobs();
 builder.AddBoardUi();
 builder.AddApi();
+builder.AddAdmin();
 
 var app = builder.Build();
 await app.InitializeDatabaseAsync();
@@ -15,4 +16,5 @@ app.MapBoardUi();
 app.MapSignIn();
 app.MapLeaseJobsDashboard();
 app.MapApi();
+app.MapAdmin();
 app.Run();

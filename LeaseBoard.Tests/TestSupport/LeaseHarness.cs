@@ -49,6 +49,9 @@ public sealed class LeaseHarness : IAsyncDisposable
     public LeaseEngine Engine => _services.GetRequiredService<LeaseEngine>();
     public EnvironmentCare Care => _services.GetRequiredService<EnvironmentCare>();
     public LeaseSupervisor Supervisor => _services.GetRequiredService<LeaseSupervisor>();
+    public LeaseBoard.Features.Admin.AdminService Admin => _services.GetRequiredService<LeaseBoard.Features.Admin.AdminService>();
+    public LeaseBoard.Features.Notifications.NotificationService Notifications => _services.GetRequiredService<LeaseBoard.Features.Notifications.NotificationService>();
+    public LeaseBoard.Features.Notifications.NotificationWatcher NotificationWatcher => _services.GetRequiredService<LeaseBoard.Features.Notifications.NotificationWatcher>();
     public DateTime Now => Clock.GetUtcNow().UtcDateTime;
 
     /// <summary>Settings under <c>LeaseBoard:</c>, e.g. <c>["Leases:HangTimeout"] = "00:15:00"</c>.</summary>
@@ -90,6 +93,7 @@ public sealed class LeaseHarness : IAsyncDisposable
         jobs = new ManualLeaseJobs(Clock);
         services.AddSingleton<ILeaseJobs>(jobs);
         services.AddSingleton<LeaseJobs>();
+        services.AddAdminServices();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 

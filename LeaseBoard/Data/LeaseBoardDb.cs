@@ -16,6 +16,8 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<HealthSample> HealthSamples => Set<HealthSample>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<MaintenanceWindow> MaintenanceWindows => Set<MaintenanceWindow>();
+    public DbSet<Notification> Notifications => Set<Notification>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -97,6 +99,22 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
         {
             e.HasIndex(x => new { x.EnvironmentId, x.AtUtc });
             e.HasOne<TestEnvironment>().WithMany().HasForeignKey(x => x.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<MaintenanceWindow>(e =>
+        {
+            e.HasIndex(x => new { x.EnvironmentId, x.StartUtc });
+            e.Property(x => x.Reason).HasMaxLength(Rules.ReasonMaxLength);
+            e.Property(x => x.CreatedBy).HasMaxLength(256);
+            e.HasOne<TestEnvironment>().WithMany().HasForeignKey(x => x.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<Notification>(e =>
+        {
+            e.HasIndex(x => new { x.UserId, x.AtUtc });
+            e.HasIndex(x => x.AtUtc);
+            e.Property(x => x.UserId).HasMaxLength(256);
+            e.Property(x => x.Text).HasMaxLength(1000);
         });
     }
 

@@ -22,4 +22,13 @@ public static class AuditActions
     public const string ReservationRelocated = "reservation.relocated";
     public const string ReservationAtRisk = "reservation.at-risk";
     public const string EnvironmentRestored = "environment.restored";
+    public const string LeaseForceReleased = "lease.force-released";
+    public const string AdminForceRelease = "admin.force-release";
+    public const string AdminQuarantine = "admin.quarantine";
+    public const string AdminReturn = "admin.return";
+    public const string AdminCheckHealth = "admin.check-health";
+    public const string AdminCleanup = "admin.cleanup";
+    public const string AdminMaintenance = "admin.maintenance";
+    public const string AdminMaintenanceEnded = "admin.maintenance-ended";
+    public const string AdminFaults = "admin.faults";
 }

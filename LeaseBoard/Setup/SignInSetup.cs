@@ -90,6 +90,12 @@ public static class SignInSetup
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\")
             ? returnUrl : "/";
 
+    /// <summary>
+    /// The local sign-in trusts a ticked box, so it may make an admin only in Development: where it is
+    /// allowed elsewhere (AllowOutsideDevelopment) everyone signs in as a plain user.
+    /// </summary>
+    public static bool LocalSignInMayGrantAdmin(IHostEnvironment environment) => environment.IsDevelopment();
+
     /// <summary>A principal for the local sign-in: the id is derived from the name, so the same name is the same person.</summary>
     public static ClaimsPrincipal LocalPrincipal(string displayName, bool admin)
     {

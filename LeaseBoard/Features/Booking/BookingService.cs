@@ -76,7 +76,8 @@ public sealed partial class BookingService(
             }
             if (outcome.Refusal is { } closed)
             {
-                if (request.EnvironmentId is not null) return BookingResult.Invalid(closed);
+                if (request.EnvironmentId is not null)
+                    return BookingResult.Invalid(closed, await NextFreeSlotAsync(request.Duration, null, request.StartUtc, ct, preferredEnvironmentId: request.EnvironmentId));
                 continue;
             }
 
@@ -227,7 +228,12 @@ public sealed partial class BookingService(
             .OrderBy(r => r.StartUtc)
             .Select(r => new { r.EnvironmentId, r.StartUtc, r.EndUtc })
             .ToListAsync(ct);
-        var byEnvironment = taken.ToLookup(r => r.EnvironmentId);
+        // Maintenance windows are taken time too (their changeover buffer is a harmless extra margin).
+        var blocked = await db.MaintenanceWindows.AsNoTracking()
+            .Where(m => ids.Contains(m.EnvironmentId) && m.EndUtc > windowStart && m.StartUtc < windowEnd)
+            .Select(m => new { m.EnvironmentId, m.StartUtc, m.EndUtc })
+            .ToListAsync(ct);
+        var byEnvironment = taken.Concat(blocked).OrderBy(r => r.StartUtc).ToLookup(r => r.EnvironmentId);
 
         Slot? best = null;
         foreach (var environment in environments)
@@ -337,6 +343,16 @@ public sealed partial class BookingService(
                 await transaction.RollbackAsync(token);
                 return new GuardOutcome(new ConflictingReservation(overlapping.Id, overlapping.Title, overlapping.OwnerName,
                     new Slot(environmentId, overlapping.Key, overlapping.Name, overlapping.StartUtc, overlapping.EndUtc)), null, false);
+            }
+
+            // An admin's maintenance window is taken time: a reservation (and its changeover) may not reach into it.
+            var maintenance = await db.MaintenanceWindows.AsNoTracking()
+                .Where(m => m.EnvironmentId == environmentId && m.StartUtc < to && m.EndUtc > startUtc)
+                .OrderBy(m => m.StartUtc).FirstOrDefaultAsync(token);
+            if (maintenance is not null)
+            {
+                await transaction.RollbackAsync(token);
+                return new GuardOutcome(null, $"That environment is blocked for maintenance {Utc(maintenance.StartUtc)}–{Utc(maintenance.EndUtc)} ({maintenance.Reason}).", false);
             }
 
             if (await CheckUserLimitsAsync(db, actor, startUtc, endUtc - startUtc, ignoreReservationId, token) is { } limit)

@@ -194,7 +194,7 @@ public sealed partial class LeaseEngine(
         switch (run.State)
         {
             case TestRunState.Starting when run.FrameworkRunId is null:
-                if (reservation.State == ReservationState.Releasing || now >= reservation.EndUtc)
+                if (reservation.State is ReservationState.Releasing or ReservationState.ForceReleased || now >= reservation.EndUtc)
                     await FinishRunAsync(db, run, TestRunState.Killed, reservation.State == ReservationState.Releasing ? ReservationState.Completed : ReservationState.TimedOut,
                         "Ended before the test could be started.", ct);
                 else if (run.NextActionUtc <= now + EarlyFireTolerance)
@@ -202,7 +202,9 @@ public sealed partial class LeaseEngine(
                 return;
             case TestRunState.Starting:
             case TestRunState.Running:
-                if (reservation.State == ReservationState.Releasing)
+                if (reservation.State == ReservationState.ForceReleased)
+                    await BeginStopAsync(db, run, RunStopReason.ForceReleased, ct);
+                else if (reservation.State == ReservationState.Releasing)
                     await BeginStopAsync(db, run, RunStopReason.Released, ct);
                 else if (now >= reservation.EndUtc - EarlyFireTolerance)
                     await BeginStopAsync(db, run, RunStopReason.Deadline, ct);
@@ -213,6 +215,39 @@ public sealed partial class LeaseEngine(
                 await ContinueStopAsync(db, run, ct);
                 return;
         }
+    }
+
+    /// <summary>
+    /// An admin ends a lease now: the reservation becomes ForceReleased with the reason (under its
+    /// concurrency token, so of two admins, or an admin and the lease's own end, exactly one wins),
+    /// then its run is stopped graceful → force and the environment cleaned up as for any ended lease.
+    /// </summary>
+    public async Task<ForceReleaseResult> ForceReleaseAsync(int reservationId, string reason, string by, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var reservation = await db.Reservations.Include(r => r.Environment).FirstOrDefaultAsync(r => r.Id == reservationId, ct);
+            if (reservation is null) return new ForceReleaseResult(false, $"Reservation {reservationId} does not exist.");
+            if (reservation.State == ReservationState.ForceReleased)
+                return new ForceReleaseResult(false, $"Already force-released: {reservation.Outcome}");
+            if (reservation.State is not (ReservationState.Active or ReservationState.Releasing))
+                return new ForceReleaseResult(false, $"Not running: the reservation is {reservation.State.ToString().ToLowerInvariant()}" +
+                                                     (reservation.Outcome is null ? "." : $" ({reservation.Outcome})."));
+            reservation.State = ReservationState.ForceReleased;
+            reservation.Outcome = Truncate($"Force-released by {by}: {reason}");
+            reservation.UpdatedUtc = Now;
+            db.AuditEntries.Add(new AuditEntry
+            {
+                AtUtc = Now, Actor = by, Action = AuditActions.LeaseForceReleased, EnvironmentId = reservation.EnvironmentId,
+                ReservationId = reservation.Id, Details = Truncate($"'{reservation.Title}' of {reservation.OwnerName} force-released: {reason}", 2000),
+            });
+            if (!await SaveAsync(db, ct, () => Publish(reservation, "force-released"))) continue;
+            LogForceReleased(reservation.Id, by);
+            await CheckRunAsync(reservationId, ct); // stops the run (or finishes a lease whose run never started)
+            return new ForceReleaseResult(true, $"'{reservation.Title}' force-released; its test is being stopped and {reservation.Environment!.Name} cleaned up.");
+        }
+        return new ForceReleaseResult(false, "The lease kept changing while it was being force-released; look again and retry.");
     }
 
     private async Task PollAsync(LeaseBoardDb db, TestRun run, CancellationToken ct)
@@ -463,6 +498,12 @@ public sealed partial class LeaseEngine(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stop (force: {Force}) of run {RunId} on {EnvironmentKey} failed")]
     private partial void LogStopFailed(Exception exception, string environmentKey, string runId, bool force);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reservation {ReservationId} force-released by {By}")]
+    private partial void LogForceReleased(int reservationId, string by);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Another actor changed the lease first; this trigger stands down")]
     private partial void LogConcurrent();
 }
+
+/// <summary>What a force-release did, in a sentence for the admin.</summary>
+public sealed record ForceReleaseResult(bool Done, string Message);

@@ -57,7 +57,9 @@ public sealed partial class LeaseSupervisor(
             stalledCleanups = environments.Where(e => strandedLeases.Contains(e.Id) ||
                     (e.State == EnvironmentState.CleaningUp && (e.StateSinceUtc is null || now - e.StateSinceUtc >= Options.CleanupRetryAfter)))
                 .Select(e => e.Id).ToList();
-            probes = environments.Where(e => e.LastHealthCheckUtc is null || now - e.LastHealthCheckUtc >= Options.HealthCheckInterval)
+            // A probe is recorded a little after its pass began; without the slack the next due pass would find it
+            // just short of the interval and probes would drift to every interval + one supervise beat.
+            probes = environments.Where(e => e.LastHealthCheckUtc is null || now - e.LastHealthCheckUtc >= Options.HealthCheckInterval - LeaseEngine.EarlyFireTolerance)
                 .Select(e => e.Id).ToList();
         }
 

@@ -1,0 +1,75 @@
+using LeaseBoard.Data;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.LiveUpdates;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeaseBoard.Features.Notifications;
+
+/// <summary>
+/// Tells owners what the lease engine and environment care did to their reservations. It listens to
+/// the board events those already publish after each committed transition and reads the state from
+/// the database, so the engine stays free of notification code (and of a second reason to fail a
+/// save). The cost: a notification is written just after the transition, not in its transaction — an
+/// app crash in between loses it, which for an in-app hint is acceptable.
+/// </summary>
+public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> dbs, NotificationService notifications, BoardEvents events,
+    ILogger<NotificationWatcher> logger) : IHostedService, IDisposable
+{
+    private IDisposable? _subscription;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription ??= events.Subscribe(OnEventAsync);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => Interlocked.Exchange(ref _subscription, null)?.Dispose();
+
+    private Task OnEventAsync(BoardEvent boardEvent) =>
+        boardEvent is ReservationChanged { Change: "started" or "ended" or "force-released" or "relocated" or "at-risk" } changed
+            ? Task.Run(() => HandleAsync(changed))
+            : Task.CompletedTask;
+
+    /// <summary>Writes the notification a reservation change calls for, if any (public for tests).</summary>
+    public async Task HandleAsync(ReservationChanged changed)
+    {
+        try
+        {
+            Reservation? reservation;
+            TestRunState? lastRun;
+            await using (var db = await dbs.CreateDbContextAsync())
+            {
+                reservation = await db.Reservations.AsNoTracking().Include(r => r.Environment).FirstOrDefaultAsync(r => r.Id == changed.ReservationId);
+                lastRun = await db.TestRuns.Where(r => r.ReservationId == changed.ReservationId).OrderByDescending(r => r.Id)
+                    .Select(r => (TestRunState?)r.State).FirstOrDefaultAsync();
+            }
+            if (reservation is null) return;
+            var title = $"'{reservation.Title}' on {reservation.Environment?.Name}";
+            (NotificationKind Kind, string Text)? message = changed.Change switch
+            {
+                "started" => (NotificationKind.LeaseStarted, $"{title} started."),
+                "force-released" => (NotificationKind.ForceReleased, $"{title}: {reservation.Outcome}"),
+                "ended" when reservation.State == ReservationState.ForceReleased => (NotificationKind.ForceReleased, $"{title}: {reservation.Outcome}"),
+                "ended" when reservation.State == ReservationState.TimedOut => (NotificationKind.TimedOut, $"{title} timed out: {reservation.Outcome}"),
+                "ended" when lastRun == TestRunState.Hung => (NotificationKind.Hung, $"{title} hung: {reservation.Outcome}"),
+                "relocated" => (NotificationKind.Moved, $"{title}: {reservation.Outcome}"),
+                "at-risk" => (NotificationKind.AtRisk, $"{title}: {reservation.Outcome}"),
+                _ => null,
+            };
+            if (message is { } m) await notifications.NotifyAsync(reservation.OwnerId, m.Kind, reservation.Id, m.Text, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogFailed(e, changed.ReservationId, changed.Change);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No notification for reservation {ReservationId} ({Change})")]
+    private partial void LogFailed(Exception exception, int reservationId, string change);
+}
