@@ -1,3 +1,4 @@
+using LeaseBoard.Features.Calendar;
 using LeaseBoard.Setup;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +11,7 @@ builder.AddBoardUi();
 
 var app = builder.Build();
 await app.InitializeDatabaseAsync();
+await app.SeedDemoDataAsync();
 app.MapBoardUi();
 app.MapSignIn();
 app.MapLeaseJobsDashboard();
