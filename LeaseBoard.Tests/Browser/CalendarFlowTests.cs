@@ -146,6 +146,28 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
         Assert.Equal(("env-1", TomorrowUtc(18)), (unchanged!.EnvironmentKey, unchanged.StartUtc));
     }
 
+    [SkippableFact]
+    public async Task Calendar_a_slot_taken_by_someone_else_mid_drag_turns_the_ghost_to_a_conflict()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var (context, page) = await OpenCalendarAsync(chromium, "Jo Calendar");
+        await using var _ = context;
+
+        await DragAsync(page, "env-4", (19, 0), "env-4", (20, 0), release: false);
+        var ghost = page.GetByTestId("drag-ghost");
+        await Assertions.Expect(ghost).ToHaveAttributeAsync("data-conflict", "false");
+        await Assertions.Expect(ghost).ToContainTextAsync("19:00–20:00 · 1 h");
+        var taken = "Sneaky soak " + Unique();
+        await BookAsync(TestActors.Ben, "env-4", TomorrowUtc(19, 30), 30, taken);
+
+        await Assertions.Expect(ghost).ToHaveAttributeAsync("data-conflict", "true");
+        await Assertions.Expect(ghost).ToContainTextAsync($"Overlaps {taken} 19:30–20:00");
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(ghost).ToHaveCountAsync(0);
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(page.GetByTestId("reservation-dialog")).ToHaveCountAsync(0);
+    }
+
     private ReservationQueries Queries => app.Services.GetRequiredService<ReservationQueries>();
 
     internal static string Unique() => Guid.NewGuid().ToString("N")[..6];

@@ -159,6 +159,23 @@ public sealed class CalendarPageTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task Calendar_keyboard_shortcuts_step_periods_switch_views_and_come_back_to_today()
+    {
+        var page = RenderCalendar();
+
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("next"));
+        Assert.Equal("Tuesday 1 December 2026", page.Find("[data-testid=calendar-title]").TextContent.Trim());
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("view-3"));
+        Assert.Equal("30 Nov – 4 Dec 2026", page.Find("[data-testid=calendar-title]").TextContent.Trim());
+        Assert.Equal("WorkWeek", page.Find("[data-testid=calendar]").GetAttribute("data-view"));
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("next"));
+        Assert.Equal("7 Dec – 11 Dec 2026", page.Find("[data-testid=calendar-title]").TextContent.Trim());
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("view-1"));
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("today"));
+        Assert.Equal("Monday 30 November 2026", page.Find("[data-testid=calendar-title]").TextContent.Trim());
+    }
+
+    [Fact]
     public async Task Calendar_details_show_the_owner_and_cancel_after_confirmation()
     {
         Render<MudPopoverProvider>();

@@ -73,7 +73,7 @@ class Controller {
         this.onDown = e => this.down(e);
         this.onMove = e => this.move(e);
         this.onUp = e => this.up(e);
-        this.onKey = e => { if (e.key === "Escape" && (this.drag || this.pending)) this.cancel("Drag cancelled."); };
+        this.onKey = e => this.key(e);
         this.onClick = e => {
             if (!this.suppressClick) return;
             e.stopPropagation();
@@ -101,6 +101,44 @@ class Controller {
         this.fmt = ms => new Intl.DateTimeFormat("en-GB", { timeZone: data.zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(ms));
         // Someone else may just have taken the slot being drawn: re-check the ghost against the new data.
         if (this.drag) this.render();
+    }
+
+    key(e) {
+        if (e.key === "Escape" && (this.drag || this.pending)) {
+            this.cancel("Drag cancelled.");
+            return;
+        }
+        // Shortcuts (UX.md): C create, T today, Ctrl+arrows previous/next period, Alt+1..3 views. Not while typing or in a dialog.
+        if (e.defaultPrevented || this.drag || e.target.closest?.("input, textarea, select, [contenteditable], .mud-dialog")) return;
+        if (document.querySelector(".mud-dialog-container")) return;
+        const shortcut =
+            !e.ctrlKey && !e.altKey && !e.metaKey && (e.key === "c" || e.key === "C") ? "create" :
+            !e.ctrlKey && !e.altKey && !e.metaKey && (e.key === "t" || e.key === "T") ? "today" :
+            e.ctrlKey && e.key === "ArrowLeft" ? "previous" :
+            e.ctrlKey && e.key === "ArrowRight" ? "next" :
+            e.altKey && ["1", "2", "3"].includes(e.key) ? `view-${e.key}` : null;
+        if (!shortcut) return;
+        e.preventDefault();
+        this.dotnet.invokeMethodAsync("OnShortcutAsync", shortcut);
+    }
+
+    /** Near the left or right edge of the visible lanes, a drag scrolls the time axis (and keeps the ghost under the pointer). */
+    autoScroll(clientX) {
+        const scroller = this.root.querySelector(".cal-scroller");
+        const head = this.root.querySelector(".cal-lane-head");
+        if (!scroller || !head) return;
+        const right = scroller.getBoundingClientRect().right;
+        const left = head.getBoundingClientRect().right;
+        this.scrollSpeed = clientX < left + 40 ? -14 : clientX > right - 40 ? 14 : 0;
+        if (!this.scrollSpeed || this.scrollFrame) return;
+        const tick = () => {
+            this.scrollFrame = null;
+            if (!this.drag || !this.scrollSpeed || !this.lastPointer) return;
+            scroller.scrollLeft += this.scrollSpeed;
+            this.move(this.lastPointer, true);
+            this.scrollFrame = requestAnimationFrame(tick);
+        };
+        this.scrollFrame = requestAnimationFrame(tick);
     }
 
     timeAt(track, clientX) {
@@ -147,9 +185,10 @@ class Controller {
         document.addEventListener("pointercancel", this.onUp);
     }
 
-    move(e) {
+    move(e, fromScroll = false) {
         const p = this.pending;
         if (!p) return;
+        this.lastPointer = { clientX: e.clientX, clientY: e.clientY };
         if (!this.drag) {
             if (Math.hypot(e.clientX - p.x, e.clientY - p.y) < MIN_DRAG_PX) return;
             if (p.kind === "refused") {
@@ -164,6 +203,7 @@ class Controller {
             if (p.blockEl) p.blockEl.classList.add("cal-block-dragging");
         }
         const d = this.drag;
+        if (!fromScroll) this.autoScroll(e.clientX);
         const over = d.kind === "move" ? (this.trackAt(e.clientX, e.clientY) ?? d.track) : d.track;
         d.track = over;
         d.lane = this.lanes.get(over.dataset.lane) ?? d.lane;
@@ -228,7 +268,7 @@ class Controller {
         if (d.reason) {
             this.announce(`Can't ${d.kind === "create" ? "book" : "drop"}: ${d.reason}.`, true);
             this.finishBlock(d);
-            this.removeGhost();
+            this.returnGhost(d);
             return;
         }
         this.countCall();
@@ -241,10 +281,17 @@ class Controller {
         this.ghost?.classList.add("cal-ghost-saving");
         try {
             const result = await this.dotnet.invokeMethodAsync("OnMovedAsync", d.block.id, d.lane.key, d.start, d.end);
-            if (!result?.ok) this.announce(result?.message ?? "The server refused the change.", true);
+            if (result?.ok) {
+                this.removeGhost();
+            } else {
+                this.announce(result?.message ?? "The server refused the change.", true);
+                this.returnGhost(d);
+            }
+        } catch (e) {
+            this.returnGhost(d);
+            throw e;
         } finally {
             this.finishBlock(d);
-            this.removeGhost();
         }
     }
 
@@ -262,12 +309,31 @@ class Controller {
         d.blockEl?.classList.remove("cal-block-dragging");
     }
 
+    /** A refused drop: the ghost glides back to where the block was (about 500 ms) and fades, then goes. */
+    returnGhost(d) {
+        const ghost = this.ghost;
+        this.ghost = null;
+        if (!ghost) return;
+        ghost.dataset.testid = "drag-ghost-returning";
+        ghost.classList.add("cal-ghost-returning");
+        requestAnimationFrame(() => {
+            if (d.block) {
+                const ppm = this.data.pxPerMinute;
+                ghost.style.left = `${(d.block.start - this.data.viewStart) / 60000 * ppm}px`;
+                ghost.style.width = `${(d.block.end - d.block.start) / 60000 * ppm}px`;
+            }
+            ghost.style.opacity = "0";
+        });
+        setTimeout(() => ghost.remove(), 550);
+    }
+
     removeGhost() {
         this.ghost?.remove();
         this.ghost = null;
     }
 
     stopListening() {
+        this.scrollSpeed = 0;
         document.removeEventListener("pointermove", this.onMove);
         document.removeEventListener("pointerup", this.onUp);
         document.removeEventListener("pointercancel", this.onUp);
