@@ -176,6 +176,28 @@ public sealed class CalendarPageTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task Calendar_details_move_ones_own_reservation_without_dragging_and_extend_it()
+    {
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        var id = await BookAsync(TestActors.Ana, 2, At(14), 60, "Keyboard move");
+        var page = RenderCalendar();
+
+        page.Find($"[data-reservation-id='{id}']").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        dialogs.WaitForElement("[data-testid=move-form]");
+        dialogs.Find("[data-testid=move-start]").Change("2026-11-30T16:30");
+        dialogs.Find("[data-testid=move-duration]").Change("45");
+        dialogs.Find("[data-testid=move-submit]").Click();
+
+        page.WaitForAssertion(() => Assert.Equal("Moved Keyboard move to Env 2, Mon 30 Nov 16:30–17:15.", page.Find("[data-testid=calendar-status]").TextContent));
+        page.Find($"[data-reservation-id='{id}']").Click();
+        dialogs.WaitForElement("[data-testid=details-extend-30]").Click();
+        page.WaitForAssertion(() => Assert.Equal("Extended Keyboard move by 30 minutes.", page.Find("[data-testid=calendar-status]").TextContent));
+        var moved = await Services.GetRequiredService<ReservationQueries>().ByIdAsync(id);
+        Assert.Equal((At(16, 30), At(17, 45)), (moved!.StartUtc, moved.EndUtc));
+    }
+
+    [Fact]
     public async Task Calendar_details_show_the_owner_and_cancel_after_confirmation()
     {
         Render<MudPopoverProvider>();

@@ -194,7 +194,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
 
     private async Task OpenDetailsAsync(ReservationRow row)
     {
-        var parameters = new DialogParameters<ReservationDetailsDialog> { { d => d.Reservation, row }, { d => d.Viewer, _viewer } };
+        var parameters = new DialogParameters<ReservationDetailsDialog> { { d => d.Reservation, row }, { d => d.Viewer, _viewer }, { d => d.Environments, _environments! } };
         var dialog = await Dialogs.ShowAsync<ReservationDetailsDialog>(row.Title, parameters,
             new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
         var result = await dialog.Result;
