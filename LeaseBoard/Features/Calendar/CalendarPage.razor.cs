@@ -54,7 +54,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        _nowUtc = Clock.GetUtcNow().UtcDateTime;
+        _nowUtc = NowToTheMinute();
         _view = Enum.TryParse<CalendarView>(ViewQuery, ignoreCase: true, out var v) && Enum.IsDefined(v) ? v : CalendarView.Day;
         _dayChosen = DateOnly.TryParse(DayQuery, System.Globalization.CultureInfo.InvariantCulture, out _day);
         if (AuthenticationState is not null && (await AuthenticationState).User is { Identity.IsAuthenticated: true } user)
@@ -69,7 +69,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
     /// <summary>Re-reads environments and the visible period's reservations (after every board event).</summary>
     public async Task ReloadAsync()
     {
-        _nowUtc = Clock.GetUtcNow().UtcDateTime;
+        _nowUtc = NowToTheMinute();
         if (!_dayChosen) _day = CalendarGeometry.Today(_nowUtc, ViewerTime.Zone);
         Geometry = new CalendarGeometry(_day, _view, ViewerTime.Zone);
         var environments = await Queries.EnvironmentsAsync();
@@ -85,7 +85,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
     {
         if (_environments is not { Count: > 0 } || !ViewerTime.IsKnown || !_scriptStale) return;
         _scriptStale = false;
-        var data = CalendarScriptData.From(Geometry, _environments, _byEnvironment, _viewer?.Id, _viewer?.IsAdmin == true, _nowUtc, Options.CurrentValue);
+        var data = CalendarScriptData.From(Geometry, _environments, _byEnvironment, _viewer?.Id, _viewer?.IsAdmin == true, Clock.GetUtcNow().UtcDateTime, Options.CurrentValue);
         try
         {
             if (_module is null)
@@ -223,10 +223,17 @@ public sealed partial class CalendarPage : IAsyncDisposable
 
     private Task TickAsync()
     {
-        _nowUtc = Clock.GetUtcNow().UtcDateTime;
+        _nowUtc = NowToTheMinute();
         _scriptStale = true;
         StateHasChanged();
         return Task.CompletedTask;
+    }
+
+    /// <summary>The now line moves by the minute, so a board event does not re-render every lane just for the clock.</summary>
+    private DateTime NowToTheMinute()
+    {
+        var now = Clock.GetUtcNow().UtcDateTime;
+        return new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
     }
 
     private void Announce(string message, Severity severity)
