@@ -168,6 +168,26 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
         await Assertions.Expect(page.GetByTestId("reservation-dialog")).ToHaveCountAsync(0);
     }
 
+    [SkippableFact]
+    public async Task Calendar_dragging_the_end_edge_of_ones_own_block_resizes_it()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var me = new Actor("local:kai calendar", "Kai Calendar", IsAdmin: false);
+        var title = "Resizable load " + Unique();
+        var id = await BookAsync(me, "env-1", TomorrowUtc(20), 60, title);
+        var (context, page) = await OpenCalendarAsync(chromium, me.DisplayName);
+        await using var _ = context;
+
+        // 21:00 less a minute and a half is 3 px inside the block's end edge (2 px a minute); released there plus 30 minutes.
+        await DragAsync(page, "env-1", (20, 58), "env-1", (21, 28), release: false);
+        await Assertions.Expect(page.GetByTestId("drag-ghost")).ToContainTextAsync("20:00–21:30 · 1 h 30");
+        await page.Mouse.UpAsync();
+
+        await Assertions.Expect(Block(page, "env-1", title)).ToContainTextAsync("20:00–21:30");
+        var resized = await Queries.ByIdAsync(id);
+        Assert.Equal((TomorrowUtc(20), TomorrowUtc(21, 30)), (resized!.StartUtc, resized.EndUtc));
+    }
+
     private ReservationQueries Queries => app.Services.GetRequiredService<ReservationQueries>();
 
     internal static string Unique() => Guid.NewGuid().ToString("N")[..6];
