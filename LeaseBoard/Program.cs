@@ -1,3 +1,4 @@
+using LeaseBoard.Features.Calendar;
 using LeaseBoard.Setup;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,7 @@ builder.AddAdmin();
 
 var app = builder.Build();
 await app.InitializeDatabaseAsync();
+await app.SeedDemoDataAsync();
 app.MapBoardUi();
 app.MapSignIn();
 app.MapLeaseJobsDashboard();

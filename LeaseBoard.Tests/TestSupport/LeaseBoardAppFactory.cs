@@ -29,6 +29,8 @@ public class LeaseBoardAppFactory : WebApplicationFactory<Program>
         _settings[$"ConnectionStrings:{DatabaseSetup.ConnectionStringName}"] = $"Data Source={Path.Combine(_folder, "leaseboard.db")}";
         // Hangfire's server keeps process-wide state: only the shared host runs one (SharedAppFixture turns it on).
         _settings["LeaseBoard:Leases:RunJobServer"] = "false";
+        // The Development demo reservations would collide with the tests' own bookings.
+        _settings["LeaseBoard:DemoData:Enabled"] = "false";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             _settings[key] = value;
     }

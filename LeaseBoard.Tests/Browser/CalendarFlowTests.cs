@@ -1,0 +1,295 @@
+using System.Globalization;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.Booking;
+using LeaseBoard.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace LeaseBoard.Tests.Browser;
+
+/// <summary>
+/// The calendar in headless Chromium on the shared app (real clock): drawing, conflicts, moving, live
+/// updates between two users, and others' blocks staying put. Every test works on tomorrow (Berlin),
+/// on lanes and hours of its own, with unique titles; env-1 around 14:00 stays free for BookingFlowTests.
+/// </summary>
+[Collection(SharedAppCollection.Name)]
+public sealed class CalendarFlowTests(SharedAppFixture app)
+{
+    private const string UpdateScreenshotVariable = "LEASEBOARD_UPDATE_SCREENSHOT";
+    internal const string ViewerZone = "Europe/Berlin";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeZoneInfo Berlin = TimeZoneInfo.FindSystemTimeZoneById(ViewerZone);
+
+    internal static DateTime TomorrowBerlin => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, Berlin).Date.AddDays(1);
+
+    internal static DateTime TomorrowUtc(int hour, int minute = 0) =>
+        TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(TomorrowBerlin.AddHours(hour).AddMinutes(minute), DateTimeKind.Unspecified), Berlin);
+
+    [SkippableFact]
+    public async Task Calendar_drawing_in_env_2_from_14_00_to_15_30_tomorrow_opens_the_prefilled_dialog_and_books_a_block_that_survives_a_reload()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        await SeedOthersAsync();
+        var (context, page) = await OpenCalendarAsync(chromium, "Cleo Calendar");
+        await using var _ = context;
+        var title = "Drawn load " + Unique();
+
+        await DragAsync(page, "env-2", (14, 0), "env-2", (15, 30));
+
+        var dialog = page.GetByTestId("reservation-dialog");
+        await Assertions.Expect(dialog).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("booking-start")).ToHaveValueAsync(TomorrowBerlin.ToString("yyyy-MM-dd'T'14:00", CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.GetByTestId("booking-duration")).ToHaveValueAsync("90");
+        await Assertions.Expect(page.GetByTestId("booking-environment")).ToContainTextAsync("Env 2");
+        Assert.Equal("1", await page.GetByTestId("calendar").GetAttributeAsync("data-dotnet-calls")); // one call for the whole drag
+        await page.GetByTestId("booking-title").FillAsync(title);
+        await page.GetByTestId("booking-title").PressAsync("Tab");
+        await page.GetByTestId("booking-submit").ClickAsync();
+        await Assertions.Expect(dialog).ToBeHiddenAsync();
+
+        var block = Block(page, "env-2", title);
+        await Assertions.Expect(block).ToHaveCountAsync(1);
+        await Assertions.Expect(block).ToHaveAttributeAsync("data-state", "Scheduled");
+        await page.ReloadAsync();
+        await WaitForCalendarAsync(page);
+        await Assertions.Expect(Block(page, "env-2", title)).ToContainTextAsync("14:00–15:30");
+
+        var stored = (await Queries.BetweenAsync(TomorrowUtc(0), TomorrowUtc(24))).Single(r => r.Title == title);
+        Assert.Equal(("env-2", TomorrowUtc(14), TomorrowUtc(15, 30)), (stored.EnvironmentKey, stored.StartUtc, stored.EndUtc));
+
+        await SaveScreenshotAsync(page);
+    }
+
+    [SkippableFact]
+    public async Task Calendar_drawing_over_an_existing_reservation_shows_the_conflict_while_dragging_and_books_nothing()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var held = "Held soak " + Unique();
+        await BookAsync(TestActors.Ben, "env-3", TomorrowUtc(16), 60, held);
+        var (context, page) = await OpenCalendarAsync(chromium, "Dora Calendar");
+        await using var _ = context;
+        var before = (await Queries.BetweenAsync(TomorrowUtc(0), TomorrowUtc(24))).Count;
+
+        await DragAsync(page, "env-3", (15, 30), "env-3", (16, 30), release: false);
+        var ghost = page.GetByTestId("drag-ghost");
+        await Assertions.Expect(ghost).ToHaveAttributeAsync("data-conflict", "true");
+        await Assertions.Expect(ghost).ToContainTextAsync($"Overlaps {held} 16:00–17:00");
+        await page.Mouse.UpAsync();
+
+        await Assertions.Expect(page.GetByTestId("calendar-drag-status")).ToContainTextAsync("Can't book: Overlaps");
+        await Assertions.Expect(ghost).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("reservation-dialog")).ToHaveCountAsync(0);
+        Assert.Equal("0", await page.GetByTestId("calendar").GetAttributeAsync("data-dotnet-calls"));
+        Assert.Equal(before, (await Queries.BetweenAsync(TomorrowUtc(0), TomorrowUtc(24))).Count);
+    }
+
+    [SkippableFact]
+    public async Task Calendar_dragging_ones_own_block_to_another_lane_moves_the_reservation_there()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var title = "Movable chaos " + Unique();
+        var me = new Actor("local:eve calendar", "Eve Calendar", IsAdmin: false);
+        var id = await BookAsync(me, "env-4", TomorrowUtc(17), 60, title);
+        var (context, page) = await OpenCalendarAsync(chromium, me.DisplayName);
+        await using var _ = context;
+
+        // Grab the block in its middle and drop it one lane down, at the same time.
+        await DragAsync(page, "env-4", (17, 30), "env-5", (17, 30));
+
+        await Assertions.Expect(Block(page, "env-5", title)).ToHaveCountAsync(1);
+        await Assertions.Expect(Block(page, "env-4", title)).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("calendar-status")).ToContainTextAsync($"Moved {title} to Env 5");
+        Assert.Equal("1", await page.GetByTestId("calendar").GetAttributeAsync("data-dotnet-calls"));
+        var moved = await Queries.ByIdAsync(id);
+        Assert.Equal(("env-5", TomorrowUtc(17), TomorrowUtc(18)), (moved!.EnvironmentKey, moved.StartUtc, moved.EndUtc));
+    }
+
+    [SkippableFact]
+    public async Task Calendar_a_booking_by_one_user_appears_in_another_users_open_calendar_within_two_seconds()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var (firstContext, first) = await OpenCalendarAsync(chromium, "Finn Calendar");
+        await using var _ = firstContext;
+        var (secondContext, second) = await OpenCalendarAsync(chromium, "Gus Calendar");
+        await using var __ = secondContext;
+        var title = "Live search load " + Unique();
+
+        await DragAsync(first, "env-5", (10, 0), "env-5", (11, 0));
+        await first.GetByTestId("booking-title").FillAsync(title);
+        await first.GetByTestId("booking-title").PressAsync("Tab");
+        await first.GetByTestId("booking-submit").ClickAsync();
+        await Assertions.Expect(first.GetByTestId("reservation-dialog")).ToBeHiddenAsync();
+        var booked = System.Diagnostics.Stopwatch.StartNew();
+
+        await Assertions.Expect(Block(second, "env-5", title)).ToHaveCountAsync(1, new() { Timeout = 2000 });
+        Assert.True(booked.Elapsed < TimeSpan.FromSeconds(2), $"appeared after {booked.ElapsedMilliseconds} ms");
+        await Assertions.Expect(Block(second, "env-5", title)).ToHaveAttributeAsync("data-movable", "false");
+    }
+
+    [SkippableFact]
+    public async Task Calendar_a_user_cannot_drag_another_users_block_and_is_told_why()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var title = "Bens fixed run " + Unique();
+        var id = await BookAsync(TestActors.Ben, "env-1", TomorrowUtc(18), 60, title);
+        var (context, page) = await OpenCalendarAsync(chromium, "Hana Calendar");
+        await using var _ = context;
+
+        await DragAsync(page, "env-1", (18, 30), "env-2", (19, 30), release: false);
+        await Assertions.Expect(page.GetByTestId("drag-ghost")).ToHaveCountAsync(0);
+        await page.Mouse.UpAsync();
+
+        await Assertions.Expect(page.GetByTestId("calendar-drag-status")).ToContainTextAsync($"You can't move \"{title}\": it is Ben's reservation.");
+        await Assertions.Expect(Block(page, "env-1", title)).ToHaveCountAsync(1);
+        Assert.Equal("0", await page.GetByTestId("calendar").GetAttributeAsync("data-dotnet-calls"));
+        var unchanged = await Queries.ByIdAsync(id);
+        Assert.Equal(("env-1", TomorrowUtc(18)), (unchanged!.EnvironmentKey, unchanged.StartUtc));
+    }
+
+    [SkippableFact]
+    public async Task Calendar_a_slot_taken_by_someone_else_mid_drag_turns_the_ghost_to_a_conflict()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var (context, page) = await OpenCalendarAsync(chromium, "Jo Calendar");
+        await using var _ = context;
+
+        await DragAsync(page, "env-4", (19, 0), "env-4", (20, 0), release: false);
+        var ghost = page.GetByTestId("drag-ghost");
+        await Assertions.Expect(ghost).ToHaveAttributeAsync("data-conflict", "false");
+        await Assertions.Expect(ghost).ToContainTextAsync("19:00–20:00 · 1 h");
+        var taken = "Sneaky soak " + Unique();
+        await BookAsync(TestActors.Ben, "env-4", TomorrowUtc(19, 30), 30, taken);
+
+        await Assertions.Expect(ghost).ToHaveAttributeAsync("data-conflict", "true");
+        await Assertions.Expect(ghost).ToContainTextAsync($"Overlaps {taken} 19:30–20:00");
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(ghost).ToHaveCountAsync(0);
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(page.GetByTestId("reservation-dialog")).ToHaveCountAsync(0);
+    }
+
+    [SkippableFact]
+    public async Task Calendar_dragging_the_end_edge_of_ones_own_block_resizes_it()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var me = new Actor("local:kai calendar", "Kai Calendar", IsAdmin: false);
+        var title = "Resizable load " + Unique();
+        var id = await BookAsync(me, "env-1", TomorrowUtc(20), 60, title);
+        var (context, page) = await OpenCalendarAsync(chromium, me.DisplayName);
+        await using var _ = context;
+
+        // 21:00 less a minute and a half is 3 px inside the block's end edge (2 px a minute); released there plus 30 minutes.
+        await DragAsync(page, "env-1", (20, 58), "env-1", (21, 28), release: false);
+        await Assertions.Expect(page.GetByTestId("drag-ghost")).ToContainTextAsync("20:00–21:30 · 1 h 30");
+        await page.Mouse.UpAsync();
+
+        await Assertions.Expect(Block(page, "env-1", title)).ToContainTextAsync("20:00–21:30");
+        var resized = await Queries.ByIdAsync(id);
+        Assert.Equal((TomorrowUtc(20), TomorrowUtc(21, 30)), (resized!.StartUtc, resized.EndUtc));
+    }
+
+    private ReservationQueries Queries => app.Services.GetRequiredService<ReservationQueries>();
+
+    internal static string Unique() => Guid.NewGuid().ToString("N")[..6];
+
+    internal static ILocator Block(IPage page, string lane, string title) =>
+        page.Locator($"[data-lane='{lane}'] [data-reservation-id]").Filter(new() { HasText = title });
+
+    /// <summary>A context of its own (own cookies) in Berlin time, signed in, on tomorrow's day view, the circuit up and the drag module attached.</summary>
+    internal async Task<(IBrowserContext, IPage)> OpenCalendarAsync(Chromium chromium, string user)
+    {
+        var context = await chromium.Browser.NewContextAsync(new()
+        {
+            BaseURL = app.BaseAddress.ToString(),
+            TimezoneId = ViewerZone,
+            Locale = "en-GB",
+            ViewportSize = new() { Width = 1400, Height = 900 },
+        });
+        context.SetDefaultTimeout((float)Timeout.TotalMilliseconds);
+        var page = await context.NewPageAsync();
+        var day = TomorrowBerlin.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        await page.GotoAsync($"/signin?ReturnUrl={Uri.EscapeDataString($"/?day={day}")}");
+        await page.GetByTestId("signin-name").FillAsync(user);
+        await page.GetByTestId("signin-submit").ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+        await WaitForCalendarAsync(page);
+        return (context, page);
+    }
+
+    internal static Task WaitForCalendarAsync(IPage page) =>
+        page.Locator("[data-testid=calendar][data-calendar-ready=true]").WaitForAsync();
+
+    /// <summary>Presses at one local time (tomorrow, Berlin) in one lane and releases at another, moving in small steps.</summary>
+    internal static async Task DragAsync(IPage page, string fromLane, (int H, int M) from, string toLane, (int H, int M) to, bool release = true)
+    {
+        await ScrollToAsync(page, TomorrowUtc(from.H, from.M));
+        var (x1, y1) = await PointAsync(page, fromLane, TomorrowUtc(from.H, from.M));
+        var (x2, y2) = await PointAsync(page, toLane, TomorrowUtc(to.H, to.M));
+        await page.Mouse.MoveAsync(x1, y1);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(x1 + 8, y1, new() { Steps = 2 });
+        await page.Mouse.MoveAsync(x2, y2, new() { Steps = 12 });
+        if (release) await page.Mouse.UpAsync();
+    }
+
+    private static async Task ScrollToAsync(IPage page, DateTime utc) =>
+        await page.EvaluateAsync(@"ms => {
+            const root = document.querySelector('[data-testid=calendar]');
+            const x = (ms - Number(root.dataset.viewStart)) / 60000 * Number(root.dataset.pxPerMinute);
+            root.querySelector('.cal-scroller').scrollLeft = Math.max(0, x - 120);
+        }", Ms(utc));
+
+    private static async Task<(float X, float Y)> PointAsync(IPage page, string lane, DateTime utc)
+    {
+        var calendar = page.GetByTestId("calendar");
+        var viewStart = double.Parse((await calendar.GetAttributeAsync("data-view-start"))!, CultureInfo.InvariantCulture);
+        var pxPerMinute = double.Parse((await calendar.GetAttributeAsync("data-px-per-minute"))!, CultureInfo.InvariantCulture);
+        var box = await page.Locator($"[data-lane='{lane}']").BoundingBoxAsync() ?? throw new InvalidOperationException($"Lane {lane} is not on screen.");
+        return ((float)(box.X + (Ms(utc) - viewStart) / 60000 * pxPerMinute), box.Y + box.Height / 2);
+    }
+
+    private static double Ms(DateTime utc) => (utc - DateTime.UnixEpoch).TotalMilliseconds;
+
+    internal async Task<int> BookAsync(Actor who, string lane, DateTime startUtc, int minutes, string title)
+    {
+        var environment = (await Queries.EnvironmentsAsync()).Single(e => e.Key == lane);
+        var result = await app.Services.GetRequiredService<BookingService>().BookAsync(
+            new BookingRequest(environment.Id, startUtc, TimeSpan.FromMinutes(minutes), title, TestKind.Soak, "hours=1"), who);
+        Assert.True(result.Succeeded, result.Message);
+        return result.Reservation!.Id;
+    }
+
+    /// <summary>Others' reservations tomorrow, so the screenshot shows a working day (conflicts mean another test seeded them already).</summary>
+    private async Task SeedOthersAsync()
+    {
+        var booking = app.Services.GetRequiredService<BookingService>();
+        var environments = await Queries.EnvironmentsAsync();
+        var chen = new Actor("local:chen", "Chen", IsAdmin: false);
+        (Actor Who, string Lane, int Hour, int Minutes, string Title, TestKind Kind)[] seeds =
+        [
+            (TestActors.Ben, "env-3", 9, 150, "Cache eviction stress", TestKind.Stress),
+            (chen, "env-4", 11, 90, "Network partition chaos", TestKind.Chaos),
+            (chen, "env-5", 13, 120, "Search load", TestKind.Load),
+            (TestActors.Ben, "env-2", 11, 60, "Payments soak", TestKind.Soak),
+        ];
+        foreach (var (who, lane, hour, minutes, title, kind) in seeds)
+        {
+            var id = environments.Single(e => e.Key == lane).Id;
+            var result = await booking.BookAsync(new BookingRequest(id, TomorrowUtc(hour), TimeSpan.FromMinutes(minutes), title, kind, ""), who);
+            Assert.True(result.Succeeded || result.Outcome == BookingOutcome.Conflict, result.Message);
+        }
+    }
+
+    private static async Task SaveScreenshotAsync(IPage page)
+    {
+        await ScrollToAsync(page, TomorrowUtc(9));
+        var local = Path.Combine(AppContext.BaseDirectory, "screenshots", "calendar.png");
+        await page.ScreenshotAsync(new() { Path = local });
+        if (Environment.GetEnvironmentVariable(UpdateScreenshotVariable) == "1")
+        {
+            var committed = Path.Combine(RepositoryRoot.Find(), ".github", "screenshots", "calendar.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(committed)!);
+            File.Copy(local, committed, overwrite: true);
+        }
+    }
+}

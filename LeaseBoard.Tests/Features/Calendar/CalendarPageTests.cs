@@ -1,0 +1,220 @@
+using Bunit;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.Booking;
+using LeaseBoard.Features.Calendar;
+using LeaseBoard.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace LeaseBoard.Tests.Features.Calendar;
+
+/// <summary>The calendar page rendered on a real database; "now" is Monday 30 Nov 2026 09:02 UTC and the viewer is in UTC (day view: 2 px a minute).</summary>
+public sealed class CalendarPageTests : ComponentTestBase
+{
+    private BookingService Booking => Services.GetRequiredService<BookingService>();
+
+    private async Task<int> BookAsync(Actor who, int env, DateTime start, int minutes, string title)
+    {
+        var result = await Booking.BookAsync(new BookingRequest(Env(env).Id, start, TimeSpan.FromMinutes(minutes), title, TestKind.Load, "users=10"), who);
+        Assert.True(result.Succeeded, result.Message);
+        return result.Reservation!.Id;
+    }
+
+    private IRenderedComponent<CalendarPage> RenderCalendar()
+    {
+        var page = Render<CalendarPage>();
+        page.WaitForElement("[data-testid=calendar]");
+        return page;
+    }
+
+    [Fact]
+    public async Task Calendar_draws_a_90_minute_block_at_its_offset_and_width_with_its_buffer_after_it()
+    {
+        var id = await BookAsync(TestActors.Ana, 2, At(14), 90, "Checkout load");
+
+        var page = RenderCalendar();
+
+        var block = page.Find($"[data-lane=env-2] [data-reservation-id='{id}']");
+        Assert.Contains("left: 1680px; width: 180px", block.GetAttribute("style"));
+        Assert.Equal(("Scheduled", "true", "true"), (block.GetAttribute("data-state"), block.GetAttribute("data-mine"), block.GetAttribute("data-movable")));
+        Assert.Contains("Checkout load", block.TextContent);
+        Assert.Contains("14:00–15:30", block.TextContent);
+        Assert.Equal("0", block.GetAttribute("tabindex"));
+        Assert.Equal("Checkout load, Load, Mon 30 Nov 14:00–15:30, Env 2, by Ana, scheduled", block.GetAttribute("aria-label"));
+        var buffer = page.Find($"[data-buffer-of='{id}']");
+        Assert.Contains("left: 1860px; width: 20px", buffer.GetAttribute("style")); // 10 minutes at 2 px
+        Assert.Empty(page.FindAll("[data-lane=env-1] [data-reservation-id]"));
+    }
+
+    [Fact]
+    public async Task Calendar_shades_the_past_and_draws_the_now_line_at_the_fake_clocks_time()
+    {
+        var page = RenderCalendar();
+
+        var nowLeft = (9 * 60 + 2) * 2; // 09:02
+        Assert.Contains($"width: {nowLeft}px", page.Find("[data-lane=env-1] [data-testid=calendar-past]").GetAttribute("style"));
+        Assert.Contains($"left: {nowLeft}px", page.Find("[data-lane=env-1] [data-testid=calendar-now]").GetAttribute("style"));
+        Assert.Equal(5, page.FindAll("[data-lane]").Count);
+        Assert.Equal("Monday 30 November 2026", page.Find("[data-testid=calendar-title]").TextContent.Trim());
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Calendar_styles_blocks_by_state_and_others_blocks_are_not_movable()
+    {
+        await using (var db = Database.CreateDbContext())
+        {
+            db.Reservations.Add(new ReservationBuilder(Env(1).Id, At(8), At(10)).InState(ReservationState.Active).OwnedBy(TestActors.Ben).Titled("Running soak").Build());
+            db.Reservations.Add(new ReservationBuilder(Env(2).Id, At(6), At(7)).InState(ReservationState.Failed).Titled("Broken run").Build());
+            await db.SaveChangesAsync();
+        }
+        await BookAsync(TestActors.Ben, 3, At(13), 60, "Bens load");
+
+        var page = RenderCalendar();
+
+        var active = page.Find("[data-reservation-id]:not([data-state=Failed]):not([data-state=Scheduled])");
+        Assert.Equal("Active", active.GetAttribute("data-state"));
+        Assert.Contains("cal-state-active", active.ClassList);
+        Assert.Contains("cal-state-failed", page.Find("[data-state=Failed]").ClassList);
+        var bens = page.Find("[data-lane=env-3] [data-reservation-id]");
+        Assert.Equal(("false", "false"), (bens.GetAttribute("data-mine"), bens.GetAttribute("data-movable")));
+        Assert.Empty(bens.QuerySelectorAll("[data-edge]"));
+        var failedId = page.Find("[data-state=Failed]").GetAttribute("data-reservation-id");
+        Assert.DoesNotContain(page.FindAll("[data-buffer-of]"), b => b.GetAttribute("data-buffer-of") == failedId); // a finished run holds no changeover
+    }
+
+    [Fact]
+    public async Task Calendar_lane_headers_show_state_and_health_and_a_quarantined_lane_is_closed()
+    {
+        await using (var db = Database.CreateDbContext())
+        {
+            await db.Environments.Where(e => e.Key == "env-3").ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.State, EnvironmentState.Quarantined).SetProperty(e => e.QuarantineReason, "disk failing")
+                .SetProperty(e => e.Health, HealthStatus.Unhealthy));
+        }
+
+        var page = RenderCalendar();
+
+        var header = page.Find("[data-testid=lane-header][data-env=env-3]");
+        Assert.Equal("Quarantined", header.QuerySelector("[data-testid=env-state]")!.GetAttribute("data-state"));
+        Assert.Equal("Unhealthy", header.QuerySelector("[data-testid=env-health]")!.GetAttribute("data-health"));
+        Assert.Equal("false", page.Find("[data-lane=env-3]").GetAttribute("data-bookable"));
+        var healthy = page.Find("[data-testid=lane-header][data-env=env-1]");
+        Assert.Equal(("Available", "Healthy"), (healthy.QuerySelector("[data-testid=env-state]")!.GetAttribute("data-state"),
+            healthy.QuerySelector("[data-testid=env-health]")!.GetAttribute("data-health")));
+    }
+
+    [Fact]
+    public async Task Calendar_a_drag_result_opens_the_booking_dialog_prefilled_and_confirming_books_it()
+    {
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        var page = RenderCalendar();
+
+        await page.InvokeAsync(() => page.Instance.OnDrawnAsync("env-2", CalendarScriptData.Ms(At(14)), CalendarScriptData.Ms(At(15, 30))));
+
+        dialogs.WaitForElement("[data-testid=booking-form]");
+        dialogs.WaitForAssertion(() => Assert.Equal("2026-11-30T14:00", dialogs.Find("[data-testid=booking-start]").GetAttribute("value")));
+        Assert.Equal("90", dialogs.Find("[data-testid=booking-duration]").GetAttribute("value"));
+        Assert.Contains("Env 2", dialogs.Find("[data-testid=booking-environment]").TextContent);
+        Assert.Contains("Env 2, Mon 30 Nov 14:00–15:30", dialogs.Find("[data-testid=reservation-dialog-summary]").TextContent);
+
+        dialogs.Find("[data-testid=booking-title]").Change("Drawn chaos");
+        dialogs.Find("[data-testid=booking-submit]").Click();
+
+        dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=booking-form]")));
+        var stored = Assert.Single(await ReservationsAsync());
+        Assert.Equal(("env-2", "Drawn chaos", At(14), At(15, 30)), (stored.EnvironmentKey, stored.Title, stored.StartUtc, stored.EndUtc));
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-lane=env-2] [data-reservation-id]")));
+    }
+
+    [Fact]
+    public async Task Calendar_a_move_of_anothers_block_is_refused_with_the_reason_and_ones_own_move_lands()
+    {
+        var bens = await BookAsync(TestActors.Ben, 1, At(13), 60, "Bens load");
+        var mine = await BookAsync(TestActors.Ana, 1, At(15), 60, "Anas load");
+        var page = RenderCalendar();
+
+        var refused = await page.InvokeAsync(() => page.Instance.OnMovedAsync(bens, "env-2", CalendarScriptData.Ms(At(13)), CalendarScriptData.Ms(At(14))));
+        var moved = await page.InvokeAsync(() => page.Instance.OnMovedAsync(mine, "env-4", CalendarScriptData.Ms(At(16)), CalendarScriptData.Ms(At(17))));
+
+        Assert.False(refused.Ok);
+        Assert.Equal("Can't drop: Only the owner or an admin can change this reservation.", refused.Message);
+        Assert.True(moved.Ok, moved.Message);
+        Assert.Equal("Moved Anas load to Env 4, Mon 30 Nov 16:00–17:00.", moved.Message);
+        page.WaitForAssertion(() => Assert.Contains("left: 1920px", page.Find($"[data-lane=env-4] [data-reservation-id='{mine}']").GetAttribute("style")));
+        Assert.Equal("Moved Anas load to Env 4, Mon 30 Nov 16:00–17:00.", page.Find("[data-testid=calendar-status]").TextContent);
+    }
+
+    [Fact]
+    public async Task Calendar_shows_a_booking_by_someone_else_without_being_asked_to_reload()
+    {
+        var page = RenderCalendar();
+        Assert.Empty(page.FindAll("[data-reservation-id]"));
+
+        await BookAsync(TestActors.Ben, 5, At(11), 30, "Live one");
+
+        page.WaitForAssertion(() => Assert.Contains("Live one", page.Find("[data-lane=env-5] [data-reservation-id]").TextContent));
+    }
+
+    [Fact]
+    public async Task Calendar_keyboard_shortcuts_step_periods_switch_views_and_come_back_to_today()
+    {
+        var page = RenderCalendar();
+
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("next"));
+        Assert.Equal("Tuesday 1 December 2026", page.Find("[data-testid=calendar-title]").TextContent.Trim());
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("view-3"));
+        Assert.Equal("30 Nov – 4 Dec 2026", page.Find("[data-testid=calendar-title]").TextContent.Trim());
+        Assert.Equal("WorkWeek", page.Find("[data-testid=calendar]").GetAttribute("data-view"));
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("next"));
+        Assert.Equal("7 Dec – 11 Dec 2026", page.Find("[data-testid=calendar-title]").TextContent.Trim());
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("view-1"));
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("today"));
+        Assert.Equal("Monday 30 November 2026", page.Find("[data-testid=calendar-title]").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task Calendar_details_move_ones_own_reservation_without_dragging_and_extend_it()
+    {
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        var id = await BookAsync(TestActors.Ana, 2, At(14), 60, "Keyboard move");
+        var page = RenderCalendar();
+
+        page.Find($"[data-reservation-id='{id}']").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+        dialogs.WaitForElement("[data-testid=move-form]");
+        dialogs.Find("[data-testid=move-start]").Change("2026-11-30T16:30");
+        dialogs.Find("[data-testid=move-duration]").Change("45");
+        dialogs.Find("[data-testid=move-submit]").Click();
+
+        page.WaitForAssertion(() => Assert.Equal("Moved Keyboard move to Env 2, Mon 30 Nov 16:30–17:15.", page.Find("[data-testid=calendar-status]").TextContent));
+        page.Find($"[data-reservation-id='{id}']").Click();
+        dialogs.WaitForElement("[data-testid=details-extend-30]").Click();
+        page.WaitForAssertion(() => Assert.Equal("Extended Keyboard move by 30 minutes.", page.Find("[data-testid=calendar-status]").TextContent));
+        var moved = await Services.GetRequiredService<ReservationQueries>().ByIdAsync(id);
+        Assert.Equal((At(16, 30), At(17, 45)), (moved!.StartUtc, moved.EndUtc));
+    }
+
+    [Fact]
+    public async Task Calendar_details_show_the_owner_and_cancel_after_confirmation()
+    {
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        var id = await BookAsync(TestActors.Ana, 2, At(14), 60, "To cancel");
+        var page = RenderCalendar();
+
+        page.Find($"[data-reservation-id='{id}']").Click();
+        dialogs.WaitForElement("[data-testid=reservation-details]");
+        Assert.Equal("Ana", dialogs.Find("[data-testid=details-owner]").TextContent);
+        Assert.Equal("Mon 30 Nov 14:00–15:00", dialogs.Find("[data-testid=details-when]").TextContent);
+        dialogs.Find("[data-testid=details-cancel]").Click();
+        var yes = dialogs.WaitForElements(".mud-message-box button").Single(b => b.TextContent.Contains("Cancel reservation"));
+        yes.Click();
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll($"[data-reservation-id='{id}']")));
+        var cancelled = await Services.GetRequiredService<ReservationQueries>().ByIdAsync(id);
+        Assert.Equal(ReservationState.Cancelled, cancelled!.State);
+    }
+}

@@ -1,0 +1,272 @@
+using System.Globalization;
+using LeaseBoard.Components;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.Booking;
+using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Setup;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
+using MudBlazor;
+
+namespace LeaseBoard.Features.Calendar;
+
+/// <summary>
+/// The calendar at <c>/</c>: loads the visible period, re-reads it on every board event, hands the lanes'
+/// blocks to the drag module after each render and answers its one call per drag.
+/// </summary>
+public sealed partial class CalendarPage : IAsyncDisposable
+{
+    [Inject] private ReservationQueries Queries { get; set; } = default!;
+    [Inject] private BookingService Booking { get; set; } = default!;
+    [Inject] private BoardEvents BoardEvents { get; set; } = default!;
+    [Inject] private ViewerTime ViewerTime { get; set; } = default!;
+    [Inject] private TimeProvider Clock { get; set; } = default!;
+    [Inject] private IOptionsMonitor<BookingOptions> Options { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    private const int VirtualizeFrom = 30;
+    [SupplyParameterFromQuery(Name = "day")] private string? DayQuery { get; set; }
+    [SupplyParameterFromQuery(Name = "view")] private string? ViewQuery { get; set; }
+    [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
+
+    private List<EnvironmentRow>? _environments;
+    private ILookup<int, ReservationRow> _byEnvironment = Array.Empty<ReservationRow>().ToLookup(r => r.EnvironmentId);
+    private DateOnly _day;
+    private CalendarView _view = CalendarView.Day;
+    private DateTime _nowUtc;
+    private Actor? _viewer;
+    private string? _status;
+    private bool _busy;
+    private ElementReference _root;
+    private IJSObjectReference? _module;
+    private DotNetObjectReference<CalendarPage>? _self;
+    private IDisposable? _subscription;
+    private ITimer? _ticker;
+    private bool _scriptStale = true;
+    private bool _scrollPending = true;
+    private bool _dayChosen;
+
+    public CalendarGeometry Geometry { get; private set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _nowUtc = NowToTheMinute();
+        _view = Enum.TryParse<CalendarView>(ViewQuery, ignoreCase: true, out var v) && Enum.IsDefined(v) ? v : CalendarView.Day;
+        _dayChosen = DateOnly.TryParse(DayQuery, System.Globalization.CultureInfo.InvariantCulture, out _day);
+        if (AuthenticationState is not null && (await AuthenticationState).User is { Identity.IsAuthenticated: true } user)
+            _viewer = user.ToActor();
+        ViewerTime.Changed += OnZoneChanged;
+        _subscription = BoardEvents.Subscribe(_ => InvokeAsync(ReloadAsync));
+        // The now line and the past shading move by themselves.
+        _ticker = Clock.CreateTimer(_ => InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        await ReloadAsync();
+    }
+
+    /// <summary>Re-reads environments and the visible period's reservations (after every board event).</summary>
+    public async Task ReloadAsync()
+    {
+        _nowUtc = NowToTheMinute();
+        if (!_dayChosen) _day = CalendarGeometry.Today(_nowUtc, ViewerTime.Zone);
+        Geometry = new CalendarGeometry(_day, _view, ViewerTime.Zone);
+        var environments = await Queries.EnvironmentsAsync();
+        // A block's buffer reaches into the next view: fetch a little before the start too.
+        var rows = await Queries.BetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
+        _environments = environments;
+        _byEnvironment = rows.ToLookup(r => r.EnvironmentId);
+        _scriptStale = true;
+        StateHasChanged();
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_environments is not { Count: > 0 } || !ViewerTime.IsKnown || !_scriptStale) return;
+        _scriptStale = false;
+        var data = CalendarScriptData.From(Geometry, _environments, _byEnvironment, _viewer?.Id, _viewer?.IsAdmin == true, Clock.GetUtcNow().UtcDateTime, Options.CurrentValue);
+        try
+        {
+            if (_module is null)
+            {
+                _module = await JS.InvokeAsync<IJSObjectReference>("import", "./Features/Calendar/CalendarPage.razor.js");
+                if (_module is null) return; // a test runtime without modules
+                _self = DotNetObjectReference.Create(this);
+                await _module.InvokeVoidAsync("attach", _root, _self, data);
+            }
+            else
+            {
+                await _module.InvokeVoidAsync("update", _root, data);
+            }
+            if (_scrollPending)
+            {
+                _scrollPending = false;
+                var today = CalendarGeometry.Today(_nowUtc, ViewerTime.Zone) == Geometry.FirstDay;
+                var target = today ? _nowUtc : Geometry.StartUtc.AddHours(7);
+                await _module.InvokeVoidAsync("scrollToTime", _root, CalendarScriptData.Ms(target));
+            }
+        }
+        catch (JSDisconnectedException) { }
+    }
+
+    /// <summary>The module's one call after drawing in an empty part of a lane: the booking dialog, prefilled.</summary>
+    [JSInvokable]
+    public async Task OnDrawnAsync(string laneKey, double startMs, double endMs)
+    {
+        var environment = _environments?.FirstOrDefault(e => e.Key == laneKey);
+        var start = CalendarScriptData.FromMs(startMs);
+        await OpenBookingAsync(environment?.Id, start, CalendarScriptData.FromMs(endMs) - start);
+    }
+
+    /// <summary>The module's one call after a move or resize; the server decides and the answer says why when it refuses.</summary>
+    [JSInvokable]
+    public async Task<MoveAnswer> OnMovedAsync(int reservationId, string laneKey, double startMs, double endMs)
+    {
+        var environment = _environments?.FirstOrDefault(e => e.Key == laneKey);
+        if (environment is null || _viewer is null) return new MoveAnswer(false, "That lane is gone. Reload the page.");
+        var (start, end) = (CalendarScriptData.FromMs(startMs), CalendarScriptData.FromMs(endMs));
+        var result = await Booking.MoveAsync(reservationId, environment.Id, start, end, _viewer);
+        var message = result.Succeeded
+            ? $"Moved {result.Reservation!.Title} to {environment.Name}, {ViewerTime.Range(start, end)}."
+            : $"Can't drop: {Sentence(result)}";
+        Announce(message, result.Succeeded ? Severity.Success : Severity.Warning);
+        if (result.Succeeded) await ReloadAsync();
+        return new MoveAnswer(result.Succeeded, message);
+    }
+
+    /// <summary>Keyboard shortcuts the module forwards (not part of any drag).</summary>
+    [JSInvokable]
+    public async Task OnShortcutAsync(string shortcut)
+    {
+        switch (shortcut)
+        {
+            case "create": await OpenBookingAsync(null, null, null); break;
+            case "today": await GoToAsync(CalendarGeometry.Today(Clock.GetUtcNow().UtcDateTime, ViewerTime.Zone)); break;
+            case "previous": await GoToAsync(Geometry.Step(-1)); break;
+            case "next": await GoToAsync(Geometry.Step(1)); break;
+            case "view-1": await SwitchViewAsync(CalendarView.Day); break;
+            case "view-2": await SwitchViewAsync(CalendarView.ThreeDays); break;
+            case "view-3": await SwitchViewAsync(CalendarView.WorkWeek); break;
+        }
+    }
+
+    private async Task OpenBookingAsync(int? environmentId, DateTime? startUtc, TimeSpan? duration)
+    {
+        var parameters = new DialogParameters<ReservationDialog>
+        {
+            { d => d.Environments, _environments! },
+            { d => d.EnvironmentId, environmentId },
+            { d => d.StartUtc, startUtc },
+            { d => d.Duration, duration },
+        };
+        var dialog = await Dialogs.ShowAsync<ReservationDialog>("New reservation", parameters,
+            new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseOnEscapeKey = true });
+        _ = AfterBookingAsync(dialog);
+    }
+
+    private async Task AfterBookingAsync(IDialogReference dialog)
+    {
+        var result = await dialog.Result;
+        if (result is { Canceled: false, Data: string message })
+        {
+            await InvokeAsync(() => Announce(message, Severity.Success));
+            await InvokeAsync(ReloadAsync);
+        }
+    }
+
+    private async Task BookNextFreeAsync()
+    {
+        _busy = true;
+        try
+        {
+            var slot = await Booking.NextFreeSlotAsync(TimeSpan.FromHours(1), null, null);
+            if (slot is null)
+                Announce("No free hour on any environment within the booking horizon.", Severity.Warning);
+            else
+                await OpenBookingAsync(slot.EnvironmentId, slot.StartUtc, slot.Duration);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private async Task OpenDetailsAsync(ReservationRow row)
+    {
+        var parameters = new DialogParameters<ReservationDetailsDialog> { { d => d.Reservation, row }, { d => d.Viewer, _viewer }, { d => d.Environments, _environments! } };
+        var dialog = await Dialogs.ShowAsync<ReservationDetailsDialog>(row.Title, parameters,
+            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
+        var result = await dialog.Result;
+        if (result is { Canceled: false, Data: string message })
+        {
+            Announce(message, Severity.Success);
+            await ReloadAsync();
+        }
+    }
+
+    private async Task GoToAsync(DateOnly day)
+    {
+        _day = day;
+        _dayChosen = true;
+        _scrollPending = true;
+        await ReloadAsync();
+    }
+
+    private async Task SwitchViewAsync(CalendarView view)
+    {
+        _view = view;
+        _dayChosen = true;
+        _scrollPending = true;
+        await ReloadAsync();
+    }
+
+    private Task TickAsync()
+    {
+        _nowUtc = NowToTheMinute();
+        _scriptStale = true;
+        StateHasChanged();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The now line moves by the minute, so a board event does not re-render every lane just for the clock.</summary>
+    private DateTime NowToTheMinute()
+    {
+        var now = Clock.GetUtcNow().UtcDateTime;
+        return new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
+    }
+
+    private void Announce(string message, Severity severity)
+    {
+        _status = message;
+        Snackbar.Add(message, severity);
+        StateHasChanged();
+    }
+
+    private string Sentence(BookingResult result) => result switch
+    {
+        { Outcome: BookingOutcome.Conflict, Conflict: { } c } =>
+            $"{c.Slot.EnvironmentName} is taken {ViewerTime.Range(c.Slot.StartUtc, c.Slot.EndUtc)} by '{c.Title}' ({c.OwnerName}), with the changeover after it.",
+        _ => result.Message,
+    };
+
+
+    private void OnZoneChanged() => InvokeAsync(ReloadAsync);
+
+    public async ValueTask DisposeAsync()
+    {
+        ViewerTime.Changed -= OnZoneChanged;
+        _subscription?.Dispose();
+        _ticker?.Dispose();
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.InvokeVoidAsync("detach", _root);
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException) { }
+        }
+        _self?.Dispose();
+    }
+}
