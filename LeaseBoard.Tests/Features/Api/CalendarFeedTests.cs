@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Ical.Net;
+using IcalCalendar = Ical.Net.Calendar;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Api;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,14 +24,14 @@ public sealed class CalendarFeedTests(ApiTestHost host) : IClassFixture<ApiTestH
         var feedToken = await host.TokenAsync(Eve, ApiScope.Feed);
         using var anonymous = host.Client(null);
 
-        var calendar = Calendar.Load(await anonymous.GetStringAsync(CalendarFeeds.FeedUrl("/", feedToken)))!;
+        var calendar = IcalCalendar.Load(await anonymous.GetStringAsync(CalendarFeeds.FeedUrl("/", feedToken)))!;
         var only = Assert.Single(calendar.Events);
         Assert.Equal($"reservation-{mine}@leaseboard", only.Uid);
         Assert.Equal("Feed test (Env 2)", only.Summary);
         Assert.Contains("State: Scheduled", only.Description);
         Assert.Equal(DateTime.Parse(ApiTestHost.At(8, 9)).ToUniversalTime(), only.Start!.AsUtc);
 
-        var lane = Calendar.Load(await anonymous.GetStringAsync(CalendarFeeds.FeedUrl("/", feedToken, "env-2")))!;
+        var lane = IcalCalendar.Load(await anonymous.GetStringAsync(CalendarFeeds.FeedUrl("/", feedToken, "env-2")))!;
         Assert.Equal(new HashSet<string> { $"reservation-{mine}@leaseboard", $"reservation-{theirs}@leaseboard" }, lane.Events.Select(e => e.Uid!).ToHashSet());
     }
 

@@ -1,4 +1,4 @@
-using Ical.Net;
+using IcalCalendar = Ical.Net.Calendar;
 using Ical.Net.CalendarComponents;
 using Ical.Net.DataTypes;
 using Ical.Net.Serialization;
@@ -56,7 +56,7 @@ public static class CalendarFeeds
     private static IResult Ics(string name, IEnumerable<Reservation> reservations, HttpContext http)
     {
         var link = $"{http.Request.Scheme}://{http.Request.Host}/reservations/mine";
-        var calendar = new Calendar { ProductId = "-//LeaseBoard//Reservations//EN" };
+        var calendar = new IcalCalendar { ProductId = "-//LeaseBoard//Reservations//EN" };
         calendar.AddProperty("X-WR-CALNAME", name);
         foreach (var r in reservations)
         {
