@@ -7,10 +7,12 @@ builder.AddSignIn();
 builder.AddBooking();
 builder.AddLeaseJobs();
 builder.AddBoardUi();
+builder.AddLiveUpdates();
 
 var app = builder.Build();
 await app.InitializeDatabaseAsync();
 app.MapBoardUi();
 app.MapSignIn();
+app.MapLiveUpdates();
 app.MapLeaseJobsDashboard();
 app.Run();
