@@ -60,6 +60,14 @@ public sealed class WallBrowserTests(KioskHostFixture host) : IClassFixture<Kios
         await Assertions.Expect(page.GetByTestId("wall-summary")).ToContainTextAsync("1 quarantined");
 
         await SaveScreenshotAsync(page);
+
+        // Blazor announces a dropped connection to the reconnect element; on the wall that is a banner, never a dialog.
+        await page.EvaluateAsync("() => document.getElementById('components-reconnect-modal').dispatchEvent(new CustomEvent('components-reconnect-state-changed', { detail: { state: 'show' } }))");
+        await Assertions.Expect(page.GetByTestId("wall-reconnect")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("wall-reconnect")).ToContainTextAsync("reconnecting");
+        Assert.False(await page.EvaluateAsync<bool>("() => document.getElementById('components-reconnect-modal').open"));
+        await page.EvaluateAsync("() => document.getElementById('components-reconnect-modal').dispatchEvent(new CustomEvent('components-reconnect-state-changed', { detail: { state: 'hide' } }))");
+        await Assertions.Expect(page.GetByTestId("wall-reconnect")).ToBeHiddenAsync();
     }
 
     /// <summary>A board worth looking at: a run well under way, a slot coming up, a sick environment, an hour of probes.</summary>

@@ -27,9 +27,19 @@ public static class LiveUpdatesSetup
         var redis = builder.Configuration[RedisSetting];
         if (!string.IsNullOrWhiteSpace(redis))
         {
-            // One multiplexer for the relay; the hub's backplane keeps its own.
-            builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
-            signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal("leaseboard-hub"));
+            // One multiplexer for the relay; the hub's backplane keeps its own. Neither stops the app from
+            // starting while Redis is down: they keep reconnecting, and the instance serves its own browsers meanwhile.
+            builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
+            {
+                var options = ConfigurationOptions.Parse(redis);
+                options.AbortOnConnectFail = false;
+                return ConnectionMultiplexer.Connect(options);
+            });
+            signalR.AddStackExchangeRedis(redis, o =>
+            {
+                o.Configuration.AbortOnConnectFail = false;
+                o.Configuration.ChannelPrefix = RedisChannel.Literal("leaseboard-hub");
+            });
             builder.Services.AddHostedService<RedisBoardEventRelay>();
         }
         builder.Services.AddHostedService<BoardHubBridge>();
