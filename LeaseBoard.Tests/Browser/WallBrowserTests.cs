@@ -122,3 +122,39 @@ public sealed class WallBrowserTests(KioskHostFixture host) : IClassFixture<Kios
         }
     }
 }
+
+/// <summary>The wall losing its connection, on a host of its own (it quarantines an environment).</summary>
+public sealed class WallReconnectBrowserTests(KioskHostFixture host) : IClassFixture<KioskHostFixture>
+{
+    [SkippableFact]
+    public async Task A_dropped_connection_shows_a_full_width_banner_and_the_wall_recovers_by_itself_with_what_happened_meanwhile()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1920, Height = 1080 } });
+        page.SetDefaultTimeout(20_000);
+        // The circuit's WebSocket goes through Playwright so the test can cut it; while "offline", new connections are refused.
+        var offline = false;
+        IWebSocketRoute? circuit = null;
+        await page.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/_blazor"), ws =>
+        {
+            if (Volatile.Read(ref offline)) { _ = ws.CloseAsync(new() { Code = 1011, Reason = "offline" }); return; }
+            circuit = ws;
+            ws.ConnectToServer();
+        });
+        await page.RouteAsync("**/_blazor/negotiate**", route => Volatile.Read(ref offline) ? route.AbortAsync() : route.ContinueAsync());
+        await page.GotoAsync(new Uri(host.BaseAddress, $"/wall?key={KioskHostFixture.KioskKey}").ToString());
+        await Assertions.Expect(page.GetByTestId("wall-banner")).ToHaveAttributeAsync("data-live", "true");
+        await page.EvaluateAsync("() => window.wallMarker = 'never reloaded'");
+
+        Volatile.Write(ref offline, true);
+        await circuit!.CloseAsync(new() { Code = 1011, Reason = "network cut" });
+        await Assertions.Expect(page.GetByTestId("wall-reconnect")).ToBeVisibleAsync();
+        Assert.False(await page.EvaluateAsync<bool>("() => document.getElementById('components-reconnect-modal').open"), "no dialog on the wall");
+        await BoardScenario.QuarantineAsync(host.Services, "env-5", "Quarantined while the wall was offline");
+
+        Volatile.Write(ref offline, false);
+        await Assertions.Expect(page.GetByTestId("wall-reconnect")).ToBeHiddenAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("[data-testid=wall-tile][data-env=env-5]")).ToHaveAttributeAsync("data-state", "Quarantined");
+        Assert.Equal("never reloaded", await page.EvaluateAsync<string>("() => window.wallMarker"));
+    }
+}
