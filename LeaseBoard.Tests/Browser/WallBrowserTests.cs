@@ -158,3 +158,60 @@ public sealed class WallReconnectBrowserTests(KioskHostFixture host) : IClassFix
         Assert.Equal("never reloaded", await page.EvaluateAsync<string>("() => window.wallMarker"));
     }
 }
+
+/// <summary>The dense grid: 20 environments on one 1920×1080 screen, on a host configured with 20.</summary>
+public sealed class WallDenseBrowserTests : IAsyncLifetime
+{
+    private const string Key = "dense-wall-key";
+    private LeaseBoardAppFactory _host = default!;
+    private Uri _address = default!;
+
+    public Task InitializeAsync()
+    {
+        var settings = new Dictionary<string, string?> { ["LeaseBoard:Wall:KioskKey"] = Key };
+        for (var i = 0; i < 20; i++)
+        {
+            settings[$"LeaseBoard:Environments:{i}:Key"] = $"env-{i + 1}";
+            settings[$"LeaseBoard:Environments:{i}:Name"] = $"Env {i + 1}";
+        }
+        _host = new LeaseBoardAppFactory(settings: settings);
+        _address = _host.StartOnLoopbackPort();
+        return Task.CompletedTask;
+    }
+
+    [SkippableFact]
+    public async Task Twenty_environments_fit_a_TV_screen_without_scrolling_and_keep_text_readable()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1920, Height = 1080 } });
+        page.SetDefaultTimeout(20_000);
+        await BoardScenario.StartLeaseNowAsync(_host.Services, "env-7", "A long title for a dense tile that must end in an ellipsis");
+        await BoardScenario.QuarantineAsync(_host.Services, "env-12", "Out for maintenance");
+
+        await page.GotoAsync(new Uri(_address, $"/wall?key={Key}").ToString());
+        await Assertions.Expect(page.GetByTestId("wall-banner")).ToHaveAttributeAsync("data-live", "true");
+        await Assertions.Expect(page.GetByTestId("wall-tile")).ToHaveCountAsync(20);
+        await Assertions.Expect(page.GetByTestId("wall-summary")).ToHaveTextAsync("18 free · 1 running · 1 quarantined");
+
+        var fit = await page.EvaluateAsync<int[]>("""
+            () => {
+              const doc = document.scrollingElement;
+              const tiles = [...document.querySelectorAll('[data-testid=wall-tile]')];
+              const outside = tiles.map(t => t.getBoundingClientRect()).filter(r => r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5).length;
+              // Lines that are shown must sit inside their tile (none cut off at the bottom).
+              const cut = tiles.flatMap(t => [...t.querySelectorAll('.tile-body > *')].filter(e => e.offsetParent !== null)
+                  .filter(e => e.getBoundingClientRect().bottom > t.getBoundingClientRect().bottom + 0.5)).length;
+              const texts = tiles.flatMap(t => [...t.querySelectorAll('*')]).filter(e => e.offsetParent !== null && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()));
+              const smallest = Math.min(...texts.map(e => parseFloat(getComputedStyle(e).fontSize)));
+              return [doc.scrollHeight - doc.clientHeight, outside, cut, Math.floor(smallest)];
+            }
+            """);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "wall-20.png") });
+        Assert.Equal(0, fit[0]);
+        Assert.Equal(0, fit[1]);
+        Assert.Equal(0, fit[2]);
+        Assert.True(fit[3] >= 23, $"the smallest tile text is {fit[3]} px");
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+}
