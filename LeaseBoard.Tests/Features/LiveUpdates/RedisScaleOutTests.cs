@@ -3,6 +3,7 @@ using LeaseBoard.Features.LiveUpdates;
 using LeaseBoard.Setup;
 using LeaseBoard.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Playwright;
 
 namespace LeaseBoard.Tests.Features.LiveUpdates;
@@ -46,6 +47,9 @@ public sealed class TwoInstancesFixture : IAsyncLifetime
         AddressA = A.StartOnLoopbackPort(); // migrates the shared file first
         B = new LeaseBoardAppFactory(settings: settings);
         AddressB = B.StartOnLoopbackPort();
+        // The relays subscribe off the start-up path: wait until both listen before a test publishes.
+        foreach (var host in new[] { A, B })
+            await host.Services.GetServices<IHostedService>().OfType<RedisBoardEventRelay>().Single().Subscribed.WaitAsync(TimeSpan.FromSeconds(15));
     }
 
     public void SkipUnlessRunning()
@@ -100,5 +104,29 @@ public sealed class RedisScaleOutTests(TwoInstancesFixture instances) : IClassFi
 
         await Assertions.Expect(tile).ToHaveAttributeAsync("data-state", "Quarantined", new() { Timeout = 5_000 });
         await Assertions.Expect(tile.GetByTestId("wall-quarantine-reason")).ToHaveTextAsync("Quarantined on A");
+    }
+}
+
+public sealed class RedisOutageTests
+{
+    [Fact]
+    public async Task An_instance_starts_and_serves_the_wall_while_Redis_is_down()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var deadPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop(); // nothing listens there now
+        await using var host = new LeaseBoardAppFactory(settings: new Dictionary<string, string?>
+        {
+            [LiveUpdatesSetup.RedisSetting] = $"127.0.0.1:{deadPort},connectTimeout=500",
+            ["LeaseBoard:Wall:KioskKey"] = "outage-key",
+        });
+        var address = host.StartOnLoopbackPort();
+        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+
+        using var response = await http.GetAsync("/wall?key=outage-key");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("data-testid=\"wall-tile\"", await response.Content.ReadAsStringAsync());
     }
 }

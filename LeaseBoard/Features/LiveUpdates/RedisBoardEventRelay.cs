@@ -16,13 +16,41 @@ public sealed partial class RedisBoardEventRelay(BoardEvents events, IConnection
     /// <summary>This instance, in every event it sends.</summary>
     public string InstanceId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
+    /// <summary>Completes once events from other instances are being received.</summary>
+    public Task Subscribed => _subscribed.Task;
+
+    private static readonly TimeSpan SubscribeRetry = TimeSpan.FromSeconds(5);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IDisposable? _subscription;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        await redis.GetSubscriber().SubscribeAsync(Channel, (_, message) => Receive(message));
         _subscription = events.Subscribe(SendAsync);
-        LogStarted(InstanceId);
+        // Off the start-up path: with Redis down the instance still starts and serves its own browsers.
+        _ = SubscribeUntilDoneAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    private async Task SubscribeUntilDoneAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await redis.GetSubscriber().SubscribeAsync(Channel, (_, message) => Receive(message));
+                LogStarted(InstanceId);
+                _subscribed.TrySetResult();
+                return; // the multiplexer restores the subscription after a reconnect
+            }
+            catch (RedisException e)
+            {
+                LogSubscribeFailed(e, SubscribeRetry.TotalSeconds);
+            }
+            try { await Task.Delay(SubscribeRetry, ct); }
+            catch (OperationCanceledException) { return; }
+        }
     }
 
     private async Task SendAsync(BoardEvent boardEvent)
@@ -57,14 +85,23 @@ public sealed partial class RedisBoardEventRelay(BoardEvents events, IConnection
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
         _subscription?.Dispose();
-        await redis.GetSubscriber().UnsubscribeAsync(Channel);
+        try { await redis.GetSubscriber().UnsubscribeAsync(Channel); }
+        catch (RedisException) { } // shutting down anyway
     }
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _stopping.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Relaying board events through Redis as instance {InstanceId}")]
     private partial void LogStarted(string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Subscribing to board events on Redis failed; trying again in {Seconds} s")]
+    private partial void LogSubscribeFailed(Exception exception, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {Event} to Redis failed; other instances miss it")]
     private partial void LogSendFailed(Exception exception, string @event);

@@ -103,8 +103,7 @@ public sealed partial class WallFeed : IDisposable
         }
         catch (Exception e)
         {
-            LogReloadFailed(e);
-            MarkDirty(); // try again after the window
+            LogReloadFailed(e); // still dirty: the next event or the periodic refresh tries again
         }
     }
 
@@ -147,7 +146,7 @@ public sealed partial class WallFeed : IDisposable
         _throttle.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reloading the wall failed; trying again shortly")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reloading the wall failed; the next change or refresh tries again")]
     private partial void LogReloadFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A wall failed to take a new snapshot")]
