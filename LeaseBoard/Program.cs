@@ -10,12 +10,14 @@ builder.AddLeaseJobs();
 builder.AddBoardUi();
 builder.AddApi();
 builder.AddAdmin();
+builder.AddLiveUpdates();
 
 var app = builder.Build();
 await app.InitializeDatabaseAsync();
 await app.SeedDemoDataAsync();
 app.MapBoardUi();
 app.MapSignIn();
+app.MapLiveUpdates();
 app.MapLeaseJobsDashboard();
 app.MapApi();
 app.MapAdmin();

@@ -29,7 +29,7 @@ public sealed class Chromium : IAsyncDisposable
     /// Launches headless Chromium. Without it the calling test is skipped with a loud reason, except
     /// under CI (<c>CI=true</c>), where a browser test that cannot run is a failure.
     /// </summary>
-    public static async Task<Chromium> LaunchAsync()
+    public static async Task<Chromium> LaunchAsync(params string[] extraArgs)
     {
         if (!File.Exists(ExecutablePath))
         {
@@ -41,7 +41,7 @@ public sealed class Chromium : IAsyncDisposable
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         try
         {
-            var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ExecutablePath, Headless = true, Args = Args });
+            var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ExecutablePath, Headless = true, Args = [.. Args, .. extraArgs] });
             return new Chromium(playwright, browser);
         }
         catch

@@ -1,10 +1,25 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using LeaseBoard.Domain;
 
 namespace LeaseBoard.Features.LiveUpdates;
 
 /// <summary>Something on the board changed; subscribers re-read what they show.</summary>
-public abstract record BoardEvent;
+/// <remarks>
+/// <see cref="Origin"/> is null for an event published by this instance and holds the publishing
+/// instance's id for one relayed from another instance (Redis), so relays never send it back out.
+/// </remarks>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(ReservationChanged), "reservation")]
+[JsonDerivedType(typeof(EnvironmentChanged), "environment")]
+[JsonDerivedType(typeof(RunProgressed), "run")]
+public abstract record BoardEvent
+{
+    public string? Origin { get; init; }
+
+    [JsonIgnore]
+    public bool IsLocal => Origin is null;
+}
 
 public sealed record ReservationChanged(int ReservationId, int EnvironmentId, ReservationState State, string Change) : BoardEvent;
 

@@ -1,0 +1,118 @@
+using Bunit;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.Leases;
+using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Features.Wall;
+using LeaseBoard.Tests.TestSupport;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace LeaseBoard.Tests.Features.Wall;
+
+/// <summary>The wall page on a real database with the fake clock: the feed's coalescing timer runs when the clock is advanced.</summary>
+public abstract class WallPageTestBase : ComponentTestBase
+{
+    public const string KioskKey = "kiosk-test-key";
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        Services.AddSingleton<IOptionsMonitor<LeaseOptions>>(new StaticOptionsMonitor<LeaseOptions>(new LeaseOptions { HangTimeout = TimeSpan.FromMinutes(10) }));
+        Services.AddSingleton<IOptionsMonitor<WallOptions>>(new StaticOptionsMonitor<WallOptions>(new WallOptions { KioskKey = KioskKey }));
+        Services.AddSingleton<WallQueries>();
+        Services.AddSingleton<WallFeed>();
+    }
+
+    protected IRenderedComponent<WallPage> RenderWall(string? key = null)
+    {
+        if (key is not null)
+            Services.GetRequiredService<NavigationManager>().NavigateTo($"wall?key={Uri.EscapeDataString(key)}");
+        var wall = Render<WallPage>();
+        wall.WaitForElements("[data-testid=wall-tile]");
+        return wall;
+    }
+}
+
+public sealed class WallPageTests : WallPageTestBase
+{
+    [Fact]
+    public async Task Five_environments_fill_three_columns_and_two_rows_with_a_counting_banner()
+    {
+        await using (var db = Database.CreateDbContext())
+        {
+            await db.Environments.Where(e => e.Key == "env-5").ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.State, EnvironmentState.Quarantined).SetProperty(e => e.QuarantineReason, "Flaky network"));
+            await db.Environments.Where(e => e.Key == "env-4").ExecuteUpdateAsync(s => s.SetProperty(e => e.State, EnvironmentState.Leased));
+        }
+        await new ReservationBuilder(Env(4).Id, Now.AddMinutes(-10), Now.AddMinutes(50)).InState(ReservationState.Active).Titled("Checkout load").SaveAsync(Database);
+
+        var wall = RenderWall();
+
+        Assert.Equal(5, wall.FindAll("[data-testid=wall-tile]").Count);
+        var grid = wall.Find("[data-testid=wall-grid]");
+        Assert.Equal(("3", "2"), (grid.GetAttribute("data-columns"), grid.GetAttribute("data-rows")));
+        Assert.Equal("3 free · 1 running · 1 quarantined", wall.Find("[data-testid=wall-summary]").TextContent);
+        Assert.Contains("50 min left", wall.Find("[data-env=env-4]").TextContent);
+        Assert.Equal("09:02", wall.Find("[data-testid=wall-clock]").TextContent);
+    }
+
+    [Fact]
+    public async Task A_quarantine_published_on_the_board_changes_only_that_tile_after_the_coalescing_window()
+    {
+        var wall = RenderWall();
+        var untouched = wall.FindComponents<WallTile>().Single(t => t.Instance.Model.Key == "env-1");
+        var rendersBefore = untouched.RenderCount;
+        var events = Services.GetRequiredService<BoardEvents>();
+
+        await using (var db = Database.CreateDbContext())
+            await db.Environments.Where(e => e.Key == "env-3").ExecuteUpdateAsync(s => s.SetProperty(e => e.State, EnvironmentState.Quarantined));
+        // A burst: three events for the tile within the window make one reload.
+        var feed = Services.GetRequiredService<WallFeed>();
+        var reloads = feed.Reloads;
+        for (var i = 0; i < 3; i++)
+            events.Publish(new EnvironmentChanged(Env(3).Id, "env-3", EnvironmentState.Quarantined, HealthStatus.Healthy));
+        Clock.Advance(WallFeed.CoalesceWindow);
+
+        wall.WaitForAssertion(() => Assert.Equal("Quarantined", wall.Find("[data-env=env-3]").GetAttribute("data-state")));
+        Assert.Equal(reloads + 1, feed.Reloads);
+        Assert.Equal(rendersBefore, untouched.RenderCount);
+        Assert.Equal("4 free · 0 running · 1 quarantined", wall.Find("[data-testid=wall-summary]").TextContent);
+    }
+
+    [Fact]
+    public void The_kiosk_key_opens_the_wall_without_sign_in_and_a_wrong_key_is_refused()
+    {
+        Auth.SetNotAuthorized();
+        var kiosk = RenderWall(KioskKey);
+        Assert.Equal(5, kiosk.FindAll("[data-testid=wall-tile]").Count);
+
+        Services.GetRequiredService<NavigationManager>().NavigateTo("wall?key=guess");
+        var refused = Render<WallPage>();
+        Assert.Empty(refused.FindAll("[data-testid=wall-tile]"));
+        Assert.Contains("not valid", refused.Find("[data-testid=wall-refused]").TextContent);
+
+        Services.GetRequiredService<NavigationManager>().NavigateTo("wall");
+        var anonymous = Render<WallPage>();
+        Assert.Empty(anonymous.FindAll("[data-testid=wall-tile]"));
+    }
+}
+
+public sealed class WallPageDenseTests : WallPageTestBase
+{
+    protected override int EnvironmentCount => 20;
+
+    [Fact]
+    public void Twenty_environments_make_a_dense_five_by_four_grid()
+    {
+        var wall = RenderWall();
+
+        Assert.Equal(20, wall.FindAll("[data-testid=wall-tile]").Count);
+        var grid = wall.Find("[data-testid=wall-grid]");
+        Assert.Equal(("5", "4"), (grid.GetAttribute("data-columns"), grid.GetAttribute("data-rows")));
+        Assert.Contains("dense", grid.ClassList);
+        Assert.Contains("repeat(5, minmax(0, 1fr))", grid.GetAttribute("style"));
+        Assert.Equal("20 free · 0 running", wall.Find("[data-testid=wall-summary]").TextContent);
+    }
+}

@@ -1,0 +1,187 @@
+using System.Globalization;
+using LeaseBoard.Domain;
+
+namespace LeaseBoard.Features.Wall;
+
+public enum HeartbeatLevel { None, Fresh, Ageing, Stale }
+
+/// <summary>
+/// What one tile shows, computed from the data and the time: plain values only, so two models are
+/// equal exactly when the tile would look the same (tiles re-render only when theirs changes).
+/// </summary>
+public sealed record WallTileModel
+{
+    public required string Key { get; init; }
+    public required string Name { get; init; }
+    public EnvironmentState State { get; init; }
+    public HealthStatus Health { get; init; }
+    public required string StateText { get; init; }
+    public required string HealthText { get; init; }
+    /// <summary>"42 ms · checked 10 s ago".</summary>
+    public required string HealthDetail { get; init; }
+    /// <summary>The CSS tone of the tile: healthy, degraded, unhealthy, unknown, quarantined or stale.</summary>
+    public required string Tone { get; init; }
+
+    public string? LeaseTitle { get; init; }
+    public string? LeaseOwner { get; init; }
+    public string? LeaseKind { get; init; }
+    public int? ProgressPercent { get; init; }
+    public string? ElapsedText { get; init; }
+    public string? RemainingText { get; init; }
+    public string? HeartbeatText { get; init; }
+    public HeartbeatLevel Heartbeat { get; init; }
+
+    public string? NextText { get; init; }
+    public string? QuarantineReason { get; init; }
+
+    /// <summary>SVG polyline points in a 100×24 box (x: the last hour, y: latency), null with fewer than two samples.</summary>
+    public string? SparklinePoints { get; init; }
+    public string? SparklineLabel { get; init; }
+
+    public bool IsLeased => LeaseTitle is not null;
+
+    /// <summary>From this share of the hang timeout on, the heartbeat age turns amber.</summary>
+    public const double AgeingShare = 0.5;
+
+    public static WallTileModel From(WallEnvironment e, DateTime nowUtc, TimeSpan hangTimeout, TimeZoneInfo zone)
+    {
+        var lease = e.State is EnvironmentState.Leased || e.Lease?.State is ReservationState.Active ? e.Lease : null;
+        var (heartbeat, heartbeatText) = lease is null ? (HeartbeatLevel.None, null) : HeartbeatOf(lease, nowUtc, hangTimeout);
+        var tone = e.State == EnvironmentState.Quarantined ? "quarantined"
+            : heartbeat == HeartbeatLevel.Stale ? "stale"
+            : e.Health.ToString().ToLowerInvariant();
+
+        return new WallTileModel
+        {
+            Key = e.Key,
+            Name = e.Name,
+            State = e.State,
+            Health = e.Health,
+            StateText = StateWord(e.State),
+            HealthText = e.Health.ToString(),
+            HealthDetail = HealthDetailOf(e, nowUtc),
+            Tone = tone,
+            LeaseTitle = lease?.Title,
+            LeaseOwner = lease?.OwnerName,
+            LeaseKind = lease is null ? null : KindWord(lease.Kind),
+            ProgressPercent = lease is null ? null : Math.Clamp(lease.ProgressPercent, 0, 100),
+            ElapsedText = lease is null ? null : Span(nowUtc - (lease.RunStartedUtc ?? lease.StartUtc)) + " elapsed",
+            RemainingText = lease is null ? null : lease.EndUtc > nowUtc ? Span(lease.EndUtc - nowUtc) + " left" : "overtime",
+            HeartbeatText = heartbeatText,
+            Heartbeat = heartbeat,
+            NextText = e.Next is { } next ? NextOf(next, nowUtc, zone) : null,
+            QuarantineReason = e.State == EnvironmentState.Quarantined ? e.QuarantineReason ?? "no reason given" : null,
+            SparklinePoints = Sparkline(e.Samples, nowUtc),
+            SparklineLabel = e.Samples.Count >= 2 ? $"max {e.Samples.Max(s => s.LatencyMs)} ms in the last hour" : null,
+        };
+    }
+
+    public static string StateWord(EnvironmentState state) => state switch
+    {
+        EnvironmentState.Available => "Available",
+        EnvironmentState.Leased => "Leased",
+        EnvironmentState.CleaningUp => "Cleaning up",
+        EnvironmentState.Quarantined => "Quarantined",
+        _ => "Retired",
+    };
+
+    private static string KindWord(TestKind kind) => kind == TestKind.Other ? "Test" : kind + " test";
+
+    private static (HeartbeatLevel, string) HeartbeatOf(WallLease lease, DateTime nowUtc, TimeSpan hangTimeout)
+    {
+        var last = lease.LastHeartbeatUtc ?? lease.RunStartedUtc;
+        if (last is null) return (HeartbeatLevel.None, "starting…");
+        var age = nowUtc - last.Value;
+        if (age >= hangTimeout) return (HeartbeatLevel.Stale, $"No heartbeat for {Age(age)}");
+        return age >= hangTimeout * AgeingShare
+            ? (HeartbeatLevel.Ageing, $"last heartbeat {Age(age)} ago")
+            : (HeartbeatLevel.Fresh, $"last heartbeat {Age(age)} ago");
+    }
+
+    private static string HealthDetailOf(WallEnvironment e, DateTime nowUtc)
+    {
+        if (e.LastHealthCheckUtc is not { } checkedAt) return "never checked";
+        var latency = e.HealthLatencyMs is { } ms ? $"{ms} ms · " : "";
+        return $"{latency}checked {Age(nowUtc - checkedAt)} ago";
+    }
+
+    private static string NextOf(WallNext next, DateTime nowUtc, TimeZoneInfo zone)
+    {
+        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(next.StartUtc, DateTimeKind.Utc), zone);
+        var today = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(nowUtc, DateTimeKind.Utc), zone).Date;
+        var when = local.Date == today ? local.ToString("HH:mm", CultureInfo.InvariantCulture)
+            : local.ToString("ddd HH:mm", CultureInfo.InvariantCulture);
+        return next.StartUtc <= nowUtc ? $"Next: {next.OwnerName} · {next.Title} · now" : $"Next: {next.OwnerName} · {next.Title} · {when}";
+    }
+
+    /// <summary>An age for reading from across a room: 5 s steps under a minute, then minutes, then hours.</summary>
+    public static string Age(TimeSpan age)
+    {
+        if (age < TimeSpan.Zero) age = TimeSpan.Zero;
+        if (age < TimeSpan.FromMinutes(1)) return $"{(int)age.TotalSeconds / 5 * 5} s";
+        if (age < TimeSpan.FromHours(1)) return $"{(int)age.TotalMinutes} min";
+        return $"{(int)age.TotalHours} h {age.Minutes:00} min";
+    }
+
+    /// <summary>A duration: "45 s", "12 min", "1 h 05 min".</summary>
+    public static string Span(TimeSpan span)
+    {
+        if (span < TimeSpan.Zero) span = TimeSpan.Zero;
+        if (span < TimeSpan.FromMinutes(1)) return $"{(int)span.TotalSeconds} s";
+        if (span < TimeSpan.FromHours(1)) return $"{(int)span.TotalMinutes} min";
+        return $"{(int)span.TotalHours} h {span.Minutes:00} min";
+    }
+
+    private static string? Sparkline(IReadOnlyList<WallSample> samples, DateTime nowUtc)
+    {
+        if (samples.Count < 2) return null;
+        var from = nowUtc - WallQueries.SparklineSpan;
+        var max = Math.Max(1, samples.Max(s => s.LatencyMs));
+        return string.Join(' ', samples.Select(s =>
+        {
+            var x = Math.Clamp((s.AtUtc - from) / WallQueries.SparklineSpan * 100, 0, 100);
+            var y = 23 - (double)s.LatencyMs / max * 22;
+            return string.Create(CultureInfo.InvariantCulture, $"{x:0.#},{y:0.#}");
+        }));
+    }
+}
+
+/// <summary>The banner's summary of the pool: "3 free · 1 running · 1 quarantined", worst news appended.</summary>
+public sealed record WallSummary(int Free, int Running, int CleaningUp, int Quarantined, IReadOnlyList<string> Sick)
+{
+    public static WallSummary From(IReadOnlyCollection<WallTileModel> tiles) => new(
+        tiles.Count(t => t.State == EnvironmentState.Available),
+        tiles.Count(t => t.State == EnvironmentState.Leased),
+        tiles.Count(t => t.State == EnvironmentState.CleaningUp),
+        tiles.Count(t => t.State == EnvironmentState.Quarantined),
+        tiles.Where(t => t.State != EnvironmentState.Quarantined && t.Health is HealthStatus.Unhealthy or HealthStatus.Degraded)
+            .Select(t => $"{t.Name} {t.Health.ToString().ToLowerInvariant()}").ToList());
+
+    public string Text
+    {
+        get
+        {
+            var parts = new List<string> { $"{Free} free", $"{Running} running" };
+            if (CleaningUp > 0) parts.Add($"{CleaningUp} cleaning up");
+            if (Quarantined > 0) parts.Add($"{Quarantined} quarantined");
+            parts.AddRange(Sick);
+            return string.Join(" · ", parts);
+        }
+    }
+
+    /// <summary>ok when nothing is sick or quarantined; bad when something is unhealthy or quarantined; warn otherwise.</summary>
+    public string Tone => Quarantined > 0 || Sick.Any(s => s.EndsWith("unhealthy", StringComparison.Ordinal)) ? "bad" : Sick.Count > 0 ? "warn" : "ok";
+}
+
+/// <summary>How many columns and rows fill a 16:9 screen with roughly 8:5 tiles.</summary>
+public static class WallGridLayout
+{
+    public static (int Columns, int Rows) For(int tiles)
+    {
+        if (tiles <= 1) return (1, 1);
+        var columns = (int)Math.Ceiling(Math.Sqrt(tiles * (16.0 / 9.0) / 1.6));
+        columns = Math.Min(columns, tiles);
+        var rows = (int)Math.Ceiling(tiles / (double)columns);
+        return (columns, rows);
+    }
+}
