@@ -33,6 +33,7 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
         Services.AddSingleton<BoardEvents>();
         Services.AddSingleton<BookingService>();
         Services.AddSingleton<ReservationQueries>();
+        Services.AddSingleton<LeaseBoard.Features.Admin.AdminQueries>();
 
         ViewerTime = new ViewerTime(JSInterop.JSRuntime);
         ViewerTime.Use(TimeZoneInfo.Utc);

@@ -48,6 +48,32 @@ public sealed class CalendarPageTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task Calendar_draws_maintenance_time_in_its_lane_and_hands_it_to_the_drag_module_as_taken_time()
+    {
+        await using (var db = Database.CreateDbContext())
+        {
+            db.MaintenanceWindows.Add(new MaintenanceWindow { EnvironmentId = Env(4).Id, StartUtc = At(10), EndUtc = At(12), Reason = "Firmware upgrade", CreatedBy = "local:root", CreatedUtc = At(8) });
+            await db.SaveChangesAsync();
+        }
+
+        var page = RenderCalendar();
+
+        var window = page.Find("[data-lane=env-4] [data-testid=calendar-maintenance]");
+        Assert.Contains("left: 1200px; width: 240px", window.GetAttribute("style"));
+        Assert.Contains("Firmware upgrade", window.TextContent);
+        Assert.Equal("Maintenance on Env 4, Mon 30 Nov 10:00–12:00: Firmware upgrade", window.GetAttribute("aria-label"));
+        Assert.Empty(page.FindAll("[data-lane=env-3] [data-testid=calendar-maintenance]"));
+
+        var geometry = page.Instance.Geometry;
+        var windows = new[] { (Env(4).Id, new LeaseBoard.Features.Admin.MaintenanceRow(7, At(10), At(12), "Firmware upgrade")) }
+            .ToLookup(w => w.Item1, w => w.Item2);
+        var data = CalendarScriptData.From(geometry, [new EnvironmentRow(Env(4).Id, "env-4", "Env 4", "", EnvironmentState.Available, HealthStatus.Healthy, null)],
+            Array.Empty<ReservationRow>().ToLookup(r => r.EnvironmentId), windows, "local:ana", false, At(9), Options);
+        var block = Assert.Single(data.Lanes.Single().Blocks);
+        Assert.Equal((-7, "Maintenance", false), (block.Id, block.State, block.Movable));
+    }
+
+    [Fact]
     public async Task Calendar_shades_the_past_and_draws_the_now_line_at_the_fake_clocks_time()
     {
         var page = RenderCalendar();

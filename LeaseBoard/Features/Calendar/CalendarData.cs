@@ -1,4 +1,5 @@
 using LeaseBoard.Domain;
+using LeaseBoard.Features.Admin;
 using LeaseBoard.Features.Booking;
 
 namespace LeaseBoard.Features.Calendar;
@@ -9,14 +10,17 @@ public sealed record CalendarScriptData(
     CalendarScriptRules Rules, IReadOnlyList<CalendarScriptLane> Lanes)
 {
     public static CalendarScriptData From(CalendarGeometry geometry, IReadOnlyList<EnvironmentRow> environments,
-        ILookup<int, ReservationRow> reservations, string? viewerId, bool isAdmin, DateTime nowUtc, BookingOptions rules) => new(
+        ILookup<int, ReservationRow> reservations, ILookup<int, MaintenanceRow> maintenance, string? viewerId, bool isAdmin, DateTime nowUtc, BookingOptions rules) => new(
         Ms(geometry.StartUtc), Ms(geometry.EndUtc), geometry.PxPerMinute, rules.GridMinutes, Ms(nowUtc), geometry.Zone.Id,
         new CalendarScriptRules((int)rules.MinDuration.TotalMinutes, (int)rules.MaxDuration.TotalMinutes,
             (int)rules.ChangeoverBuffer.TotalMinutes, (int)rules.PastTolerance.TotalMinutes),
         environments.Select(e => new CalendarScriptLane(e.Key, e.Id, e.Name, ClosedReason(e),
             reservations[e.Id].Where(r => r.State.IsLive()).Select(r => new CalendarScriptBlock(
                 r.Id, r.Title, r.OwnerName, Ms(r.StartUtc), Ms(r.EndUtc), r.State.ToString(),
-                r.State == ReservationState.Scheduled && (isAdmin || r.OwnerId == viewerId))).ToList())).ToList());
+                r.State == ReservationState.Scheduled && (isAdmin || r.OwnerId == viewerId)))
+            // Maintenance time collides like a reservation; negative ids keep it apart from reservation ids.
+            .Concat(maintenance[e.Id].Select(m => new CalendarScriptBlock(-m.Id, $"maintenance ({m.Reason})", "the admins'", Ms(m.StartUtc), Ms(m.EndUtc),
+                "Maintenance", false))).ToList())).ToList());
 
     public static double Ms(DateTime utc) => (utc - DateTime.UnixEpoch).TotalMilliseconds;
 

@@ -23,6 +23,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
     [Inject] private BoardEvents BoardEvents { get; set; } = default!;
     [Inject] private ViewerTime ViewerTime { get; set; } = default!;
     [Inject] private TimeProvider Clock { get; set; } = default!;
+    [Inject] private LeaseBoard.Features.Admin.AdminQueries AdminQueries { get; set; } = default!;
     [Inject] private IOptionsMonitor<BookingOptions> Options { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -35,6 +36,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
 
     private List<EnvironmentRow>? _environments;
     private ILookup<int, ReservationRow> _byEnvironment = Array.Empty<ReservationRow>().ToLookup(r => r.EnvironmentId);
+    private ILookup<int, LeaseBoard.Features.Admin.MaintenanceRow> _maintenance = Array.Empty<LeaseBoard.Features.Admin.MaintenanceRow>().ToLookup(_ => 0);
     private DateOnly _day;
     private CalendarView _view = CalendarView.Day;
     private DateTime _nowUtc;
@@ -75,8 +77,10 @@ public sealed partial class CalendarPage : IAsyncDisposable
         var environments = await Queries.EnvironmentsAsync();
         // A block's buffer reaches into the next view: fetch a little before the start too.
         var rows = await Queries.BetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
+        var maintenance = await AdminQueries.MaintenanceBetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
         _environments = environments;
         _byEnvironment = rows.ToLookup(r => r.EnvironmentId);
+        _maintenance = maintenance.ToLookup(m => m.EnvironmentId, m => m.Window);
         _scriptStale = true;
         StateHasChanged();
     }
@@ -85,7 +89,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
     {
         if (_environments is not { Count: > 0 } || !ViewerTime.IsKnown || !_scriptStale) return;
         _scriptStale = false;
-        var data = CalendarScriptData.From(Geometry, _environments, _byEnvironment, _viewer?.Id, _viewer?.IsAdmin == true, Clock.GetUtcNow().UtcDateTime, Options.CurrentValue);
+        var data = CalendarScriptData.From(Geometry, _environments, _byEnvironment, _maintenance, _viewer?.Id, _viewer?.IsAdmin == true, Clock.GetUtcNow().UtcDateTime, Options.CurrentValue);
         try
         {
             if (_module is null)
