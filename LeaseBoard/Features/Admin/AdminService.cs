@@ -219,7 +219,7 @@ public sealed partial class AdminService(
             db.AuditEntries.Add(new AuditEntry
             {
                 AtUtc = Now, Actor = actor.Id, Action = action, EnvironmentId = environment.Id,
-                Details = Truncate($"{actor.DisplayName} on {environment.Key}. Reason: {reason} Outcome: {(result.Succeeded ? "done" : "refused")} — {result.Message}"),
+                Details = Rules.Truncate($"{actor.DisplayName} on {environment.Key}. Reason: {reason} Outcome: {(result.Succeeded ? "done" : "refused")} — {result.Message}", 2000),
             });
             await db.SaveChangesAsync(ct);
         }
@@ -306,7 +306,6 @@ public sealed partial class AdminService(
 
     private static string Utc(DateTime instant) => instant.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string Truncate(string text, int max = 2000) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Action} on environment {EnvironmentId} to non-admin {UserId}")]
     private partial void LogRefused(string userId, string action, int environmentId);

@@ -199,7 +199,7 @@ public sealed partial class EnvironmentCare(
         environment.LastHealthCheckUtc = Now;
         environment.HealthLatencyMs = (int)Math.Min(int.MaxValue, report.Latency.TotalMilliseconds);
         environment.HealthDetail = failed || environment.Health == HealthStatus.Healthy
-            ? Truncate(report.Detail)
+            ? Rules.Truncate(report.Detail)
             : $"Slow: {report.Latency.TotalMilliseconds:0} ms (over {Options.DegradedLatency.TotalMilliseconds:0} ms).";
         db.HealthSamples.Add(new HealthSample
         {
@@ -221,18 +221,17 @@ public sealed partial class EnvironmentCare(
     }
 
     private void Audit(LeaseBoardDb db, string action, TestEnvironment environment, string details, string actor = AuditEntry.SystemActor) =>
-        db.AuditEntries.Add(new AuditEntry { AtUtc = Now, Actor = actor, Action = action, EnvironmentId = environment.Id, Details = Truncate(details, 2000) });
+        db.AuditEntries.Add(new AuditEntry { AtUtc = Now, Actor = actor, Action = action, EnvironmentId = environment.Id, Details = Rules.Truncate(details, 2000) });
 
     private void Audit(LeaseBoardDb db, string action, Reservation reservation, string details, string actor, int reservationId) =>
         db.AuditEntries.Add(new AuditEntry
         {
-            AtUtc = Now, Actor = actor, Action = action, EnvironmentId = reservation.EnvironmentId, ReservationId = reservationId, Details = Truncate(details, 2000),
+            AtUtc = Now, Actor = actor, Action = action, EnvironmentId = reservation.EnvironmentId, ReservationId = reservationId, Details = Rules.Truncate(details, 2000),
         });
 
     private void Publish(TestEnvironment environment) =>
         events.Publish(new EnvironmentChanged(environment.Id, environment.Key, environment.State, environment.Health));
 
-    private static string Truncate(string text, int max = 1000) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reset of {EnvironmentKey} failed")]
     private partial void LogResetFailed(Exception exception, string environmentKey);

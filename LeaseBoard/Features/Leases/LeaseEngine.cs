@@ -235,12 +235,12 @@ public sealed partial class LeaseEngine(
                 return new ForceReleaseResult(false, $"Not running: the reservation is {reservation.State.ToString().ToLowerInvariant()}" +
                                                      (reservation.Outcome is null ? "." : $" ({reservation.Outcome})."));
             reservation.State = ReservationState.ForceReleased;
-            reservation.Outcome = Truncate($"Force-released by {by}: {reason}");
+            reservation.Outcome = Rules.Truncate($"Force-released by {by}: {reason}");
             reservation.UpdatedUtc = Now;
             db.AuditEntries.Add(new AuditEntry
             {
                 AtUtc = Now, Actor = by, Action = AuditActions.LeaseForceReleased, EnvironmentId = reservation.EnvironmentId,
-                ReservationId = reservation.Id, Details = Truncate($"'{reservation.Title}' of {reservation.OwnerName} force-released: {reason}", 2000),
+                ReservationId = reservation.Id, Details = Rules.Truncate($"'{reservation.Title}' of {reservation.OwnerName} force-released: {reason}", 2000),
             });
             if (!await SaveAsync(db, ct, () => Publish(reservation, "force-released"))) continue;
             LogForceReleased(reservation.Id, by);
@@ -363,10 +363,10 @@ public sealed partial class LeaseEngine(
         run.State = runState;
         run.EndedUtc = now;
         run.NextActionUtc = null;
-        run.Detail = Truncate(outcome);
+        run.Detail = Rules.Truncate(outcome);
         if (runState == TestRunState.Succeeded) run.ProgressPercent = 100;
         if (reservation.State != ReservationState.ForceReleased) reservation.State = reservationState;
-        reservation.Outcome = Truncate(reservation.State == ReservationState.ForceReleased && reservation.Outcome is { } reason ? reason : outcome);
+        reservation.Outcome = Rules.Truncate(reservation.State == ReservationState.ForceReleased && reservation.Outcome is { } reason ? reason : outcome);
         reservation.EndedUtc = now;
         reservation.UpdatedUtc = now;
         if (cleanUp && environment.State == EnvironmentState.Leased)
@@ -458,7 +458,7 @@ public sealed partial class LeaseEngine(
     private void Audit(LeaseBoardDb db, string action, Reservation reservation, string details) => db.AuditEntries.Add(new AuditEntry
     {
         AtUtc = Now, Actor = AuditEntry.SystemActor, Action = action, EnvironmentId = reservation.EnvironmentId,
-        ReservationId = reservation.Id, Details = Truncate(details, 2000),
+        ReservationId = reservation.Id, Details = Rules.Truncate(details, 2000),
     });
 
     private void Publish(Reservation reservation, string change) =>
@@ -470,7 +470,6 @@ public sealed partial class LeaseEngine(
     private void PublishEnvironment(TestEnvironment environment) =>
         events.Publish(new EnvironmentChanged(environment.Id, environment.Key, environment.State, environment.Health));
 
-    private static string Truncate(string text, int max = 1000) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
     private static string Describe(TimeSpan span) => Booking.BookingRules.Describe(TimeSpan.FromMinutes(Math.Max(1, Math.Round(span.TotalMinutes))));
 
