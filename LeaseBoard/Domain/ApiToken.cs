@@ -8,6 +8,8 @@ public sealed class ApiToken
     public required string OwnerName { get; set; }
     public required string Name { get; set; }
     public ApiScope Scope { get; set; }
+    /// <summary>The owner was an admin when the token was made: the token may call the admin operations (until revoked or expired).</summary>
+    public bool OwnerIsAdmin { get; set; }
     /// <summary>The public part of the token (<c>lb_&lt;prefix&gt;_…</c>): finds the row without revealing the secret.</summary>
     public required string Prefix { get; set; }
     /// <summary>SHA-256 of the whole token; the token has 256 random bits, so a fast hash is enough.</summary>

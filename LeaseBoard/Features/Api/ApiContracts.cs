@@ -43,3 +43,15 @@ public sealed record EnvironmentDto(
     string? QuarantineReason, ReservationDto? CurrentLease, ReservationDto? NextReservation);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, int Total, int Skip, int Take);
+
+/// <summary>POST /api/v1/admin/environments/{key}/actions (admin tokens only). Every action needs a reason; it is audited.</summary>
+public sealed record AdminActionBody
+{
+    [Description("force-release, quarantine, return, check-health or cleanup.")]
+    public string Action { get; init; } = "";
+    public string Reason { get; init; } = "";
+    [Description("With quarantine: also force-release the running lease.")]
+    public bool AndForceRelease { get; init; }
+    [Description("With return: return even when the health check fails.")]
+    public bool EvenIfUnhealthy { get; init; }
+}

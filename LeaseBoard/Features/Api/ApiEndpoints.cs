@@ -67,6 +67,28 @@ public static class ApiEndpoints
             })
             .WithSummary("The earliest free slot of a duration (minutes), on one environment or any.");
 
+        api.MapPost("/admin/environments/{key}/actions", async Task<IResult> (string key, AdminActionBody body, Admin.AdminService admin, ApiQueries queries,
+                ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                if (await queries.EnvironmentIdAsync(key, ct) is not { } environmentId) return Problem(404, "Not found", $"There is no environment '{key}'.");
+                if (body.Action is not (Admin.AdminActions.ForceRelease or Admin.AdminActions.Quarantine or Admin.AdminActions.Return
+                    or Admin.AdminActions.CheckHealth or Admin.AdminActions.Cleanup))
+                    return Problem(422, "Unknown action", "action must be force-release, quarantine, return, check-health or cleanup.");
+                // The admin service checks the role itself: a token of a non-admin is refused there and nothing changes.
+                var result = await Admin.AdminActionRunner.RunAsync(admin, user.ToActor(), environmentId,
+                    new Admin.AdminActionRequest(body.Action, body.Reason, body.AndForceRelease, body.EvenIfUnhealthy));
+                return result.Outcome switch
+                {
+                    Admin.AdminOutcome.Done => TypedResults.Ok(new { result.Message }),
+                    Admin.AdminOutcome.Forbidden => Problem(403, "Admins only", "Only a token made by an admin may do this."),
+                    Admin.AdminOutcome.NotFound => Problem(404, "Not found", result.Message),
+                    Admin.AdminOutcome.Refused => Problem(409, "Refused", result.Message),
+                    _ => Problem(422, "Invalid request", result.Message),
+                };
+            })
+            .RequireAuthorization(BookPolicy)
+            .WithSummary("Admin operations on an environment (force-release, quarantine, return, check-health, cleanup), for tokens made by admins.");
+
         return api;
     }
 

@@ -27,7 +27,8 @@ public sealed class ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimePro
         var token = $"lb_{prefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
         var row = new ApiToken
         {
-            OwnerId = owner.Id, OwnerName = owner.DisplayName, Name = name, Scope = scope, Prefix = prefix, SecretHash = Hash(token),
+            OwnerId = owner.Id, OwnerName = owner.DisplayName, OwnerIsAdmin = owner.IsAdmin && scope == ApiScope.Book, Name = name, Scope = scope,
+            Prefix = prefix, SecretHash = Hash(token),
             CreatedUtc = Now, ExpiresUtc = Now.AddDays(lifetimeDays),
         };
         await using var db = await dbs.CreateDbContextAsync(ct);

@@ -49,6 +49,9 @@ namespace LeaseBoard.Data.Migrations.SqlServer
                         .HasMaxLength(256)
                         .HasColumnType("nvarchar(256)");
 
+                    b.Property<bool>("OwnerIsAdmin")
+                        .HasColumnType("bit");
+
                     b.Property<string>("OwnerName")
                         .IsRequired()
                         .HasMaxLength(256)

@@ -42,6 +42,9 @@ namespace LeaseBoard.Data.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("OwnerIsAdmin")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("OwnerName")
                         .IsRequired()
                         .HasMaxLength(256)
