@@ -37,6 +37,9 @@ public class LeaseBoardAppFactory : WebApplicationFactory<Program>
 
     public string EnvironmentName { get; }
 
+    /// <summary>Extra registrations after the app's own (e.g. offline sign-in metadata).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     /// <summary>A clock for the app (e.g. a FakeTimeProvider); null keeps the real one.</summary>
     public TimeProvider? Clock { get; init; }
 
@@ -59,6 +62,8 @@ public class LeaseBoardAppFactory : WebApplicationFactory<Program>
         // Static web assets (blazor.web.js, MudBlazor's css/js) come from the build output's manifest,
         // which the host only reads by itself in Development.
         builder.UseStaticWebAssets();
+        if (ConfigureServices is { } configure)
+            builder.ConfigureServices(configure);
         if (Clock is { } clock)
             builder.ConfigureServices(services => services.AddSingleton(clock)); // registered after the app's: this one wins
     }

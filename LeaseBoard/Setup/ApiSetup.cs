@@ -29,12 +29,15 @@ public static class ApiSetup
         builder.Services.AddSingleton<ApiQueries>();
 
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null);
+        // Only bearer schemes count here: a browser's cookie never authorises an API call.
+        string[] schemes = SignInSetup.UsesEntraId(builder.Configuration)
+            ? [ApiTokenAuthentication.SchemeName, SignInSetup.EntraBearerScheme]
+            : [ApiTokenAuthentication.SchemeName];
         builder.Services.AddAuthorizationBuilder()
-            // Only the token scheme counts here: a browser's cookie never authorises an API call.
-            .AddPolicy(ApiEndpoints.ReadPolicy, p => p.AddAuthenticationSchemes(ApiTokenAuthentication.SchemeName).RequireAuthenticatedUser()
-                .RequireClaim(ApiTokenAuthentication.ScopeClaim, "read", "book")) // a feed token opens only the feeds
-            .AddPolicy(ApiEndpoints.BookPolicy, p => p.AddAuthenticationSchemes(ApiTokenAuthentication.SchemeName).RequireAuthenticatedUser()
-                .RequireClaim(ApiTokenAuthentication.ScopeClaim, "book"));
+            .AddPolicy(ApiEndpoints.ReadPolicy, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser()
+                .RequireAssertion(c => AllowsApi(c.User, "read", "book"))) // a feed token opens only the feeds
+            .AddPolicy(ApiEndpoints.BookPolicy, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser()
+                .RequireAssertion(c => AllowsApi(c.User, "book")));
 
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -48,6 +51,16 @@ public static class ApiSetup
             {
                 context.ProblemDetails.Title = "Bad request";
                 context.ProblemDetails.Detail = bad.InnerException is { } inner ? $"{bad.Message} {inner.Message}" : bad.Message;
+            }
+            else if (context.Exception is null && context.ProblemDetails.Status == 401 && string.IsNullOrEmpty(context.ProblemDetails.Detail))
+            {
+                context.ProblemDetails.Title = "Not signed in";
+                context.ProblemDetails.Detail = "Send a personal access token (Authorization: Bearer lb_…, from the API tokens page) or an Entra ID access token.";
+            }
+            else if (context.Exception is null && context.ProblemDetails.Status == 403 && string.IsNullOrEmpty(context.ProblemDetails.Detail))
+            {
+                context.ProblemDetails.Title = "Not allowed";
+                context.ProblemDetails.Detail = "This token's scope does not allow the operation (booking needs the 'book' scope; feed tokens open only the feeds).";
             }
             else if (context.Exception is not null)
             {
@@ -69,12 +82,16 @@ public static class ApiSetup
                     .ExecuteAsync(context.HttpContext);
             };
         });
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(o =>
         {
-            document.Info.Title = "LeaseBoard API";
-            document.Info.Description = "Book test environments, wait for the lease and follow the run. Authenticate with a personal access token: Authorization: Bearer lb_…";
-            return Task.CompletedTask;
-        }));
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "LeaseBoard API";
+                document.Info.Description = "Book test environments, wait for the lease and follow the run. Authenticate with a personal access token: Authorization: Bearer lb_…";
+                return Task.CompletedTask;
+            });
+            o.AddOperationTransformer(ApiExamples.AddAsync);
+        });
         return builder;
     }
 
@@ -96,6 +113,12 @@ public static class ApiSetup
         });
         return app;
     }
+
+    /// <summary>A personal access token of one of the scopes, or an Entra ID access token (its scopes were checked by Microsoft.Identity.Web).</summary>
+    private static bool AllowsApi(System.Security.Claims.ClaimsPrincipal user, params string[] scopes) =>
+        user.FindFirst(ApiTokenAuthentication.ScopeClaim) is { } scope
+            ? scopes.Contains(scope.Value)
+            : user.HasClaim(c => c.Type is "scp" or "http://schemas.microsoft.com/identity/claims/scope");
 
     public static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
 

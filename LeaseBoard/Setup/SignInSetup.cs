@@ -26,6 +26,8 @@ public static class Roles
 public static class SignInSetup
 {
     public const string LocalSignInPath = "/signin";
+    /// <summary>Entra ID bearer tokens for the API (scripts and pipelines of the organisation), when AzureAd is configured.</summary>
+    public const string EntraBearerScheme = "EntraBearer";
 
     public static bool UsesEntraId(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration["AzureAd:ClientId"]);
@@ -38,6 +40,8 @@ public static class SignInSetup
                 .AddMicrosoftIdentityWebApp(builder.Configuration.GetSection("AzureAd"));
             builder.Services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme,
                 o => o.TokenValidationParameters.RoleClaimType = "roles");
+            builder.Services.AddAuthentication()
+                .AddMicrosoftIdentityWebApi(builder.Configuration.GetSection("AzureAd"), EntraBearerScheme, subscribeToJwtBearerMiddlewareDiagnosticsEvents: false);
         }
         else
         {

@@ -11,7 +11,8 @@ public class ApiTestHost : IAsyncLifetime
 {
     public ApiTestHost() : this(new Dictionary<string, string?>()) { }
 
-    protected ApiTestHost(Dictionary<string, string?> settings) => Factory = new LeaseBoardAppFactory(settings: settings);
+    protected ApiTestHost(Dictionary<string, string?> settings, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null) =>
+        Factory = new LeaseBoardAppFactory(settings: settings) { ConfigureServices = services };
 
     public LeaseBoardAppFactory Factory { get; }
 

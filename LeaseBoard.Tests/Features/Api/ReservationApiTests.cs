@@ -200,7 +200,10 @@ public sealed class ReservationApiTests(ApiTestHost host) : IClassFixture<ApiTes
         var document = await anonymous.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var paths = document.GetProperty("paths");
         Assert.True(paths.TryGetProperty("/api/v1/reservations", out var reservations));
-        Assert.True(reservations.TryGetProperty("post", out _));
+        Assert.True(reservations.TryGetProperty("post", out var post));
+        Assert.Equal(45, post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("example").GetProperty("durationMinutes").GetInt32());
+        var conflict = post.GetProperty("responses").GetProperty("409").GetProperty("content").GetProperty("application/problem+json");
+        Assert.Equal("env-1", conflict.GetProperty("example").GetProperty("nextFreeSlot").GetProperty("environment").GetString());
         Assert.True(paths.TryGetProperty("/api/v1/slots/next", out _));
     }
 

@@ -40,19 +40,19 @@ public sealed class ApiTokenAuthentication(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    // Status and header only: another bearer scheme (Entra ID) may answer the same challenge, and the
+    // API's status-code page writes one problem body at the end (see ApiSetup).
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = "Bearer";
-        await Results.Problem(title: "Not signed in", statusCode: 401,
-            detail: "Send a personal access token: Authorization: Bearer lb_… (create one on the Tokens page).").ExecuteAsync(Context);
+        if (!Response.Headers.ContainsKey("WWW-Authenticate")) Response.Headers.WWWAuthenticate = "Bearer";
+        return Task.CompletedTask;
     }
 
-    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        await Results.Problem(title: "Not allowed", statusCode: 403,
-            detail: "This token's scope does not allow the operation (booking needs a token with the 'book' scope).").ExecuteAsync(Context);
+        return Task.CompletedTask;
     }
 
     public static ApiScope? ScopeOf(ClaimsPrincipal user) =>
