@@ -85,7 +85,7 @@ public sealed partial class AdminService(
             // Its reservations are no longer at risk.
             await db.Reservations.Where(r => r.EnvironmentId == environment.Id && r.AtRisk && r.State == ReservationState.Scheduled)
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.AtRisk, false).SetProperty(r => r.Version, Guid.NewGuid()), ct);
-            events.Publish(new EnvironmentChanged(current.Id, current.Key, current.State, current.Health));
+            events.Publish(EnvironmentChanged.Of(current));
             await care.StartDueLeasesAsync(environment.Id, ct);
             return AdminResult.Done($"{environment.Name} is back in service ({current.State.ToString().ToLowerInvariant()}); health {report.Status} ({report.Latency.TotalMilliseconds:0} ms)." +
                                     (report.Status == HealthStatus.Unhealthy ? " Returned although unhealthy, as asked." : ""));
@@ -181,7 +181,7 @@ public sealed partial class AdminService(
             if (window.StartUtc < now) window.EndUtc = now;
             else db.MaintenanceWindows.Remove(window);
             await db.SaveChangesAsync(ct);
-            events.Publish(new EnvironmentChanged(environment.Id, environment.Key, environment.State, environment.Health));
+            events.Publish(EnvironmentChanged.Of(environment));
             return AdminResult.Done($"Maintenance of {environment.Name} {what} {(window.StartUtc < now ? "ended now" : "removed")}: the time can be booked again.");
         });
 
@@ -257,7 +257,7 @@ public sealed partial class AdminService(
             db.MaintenanceWindows.Add(window);
             await db.SaveChangesAsync(token);
             await transaction.CommitAsync(token);
-            events.Publish(new EnvironmentChanged(environment.Id, environment.Key, environment.State, environment.Health));
+            events.Publish(EnvironmentChanged.Of(environment));
             return (window, inTheWay);
         }, ct);
     }

@@ -35,9 +35,6 @@ public sealed partial class BookingService(
         if (environments.Error is { } refusal)
             return BookingResult.Invalid(refusal, await NextFreeSlotAsync(request.Duration, null, request.StartUtc, ct));
 
-        if (!actor.IsAdmin && await CheckUserLimitsAsync(actor, request.StartUtc, request.Duration, ignoreReservationId: null, ct) is { } limit)
-            return BookingResult.LimitReached(limit);
-
         ConflictingReservation? firstConflict = null;
         foreach (var environment in environments.List)
         {
@@ -128,9 +125,6 @@ public sealed partial class BookingService(
         var target = await BookableCandidatesAsync(environmentId, ct);
         if (target.Error is { } refusal) return BookingResult.Invalid(refusal);
         var environment = target.List[0];
-
-        if (!actor.IsAdmin && await CheckUserLimitsAsync(actor, startUtc, endUtc - startUtc, reservationId, ct) is { } limit)
-            return BookingResult.LimitReached(limit);
 
         Reservation? moved = null;
         var outcome = await InSlotGuardAsync(environmentId, startUtc, endUtc, reservationId, actor, async db =>
@@ -276,13 +270,7 @@ public sealed partial class BookingService(
         return all.Count == 0 ? new([], "No environment can be booked right now: all are quarantined or retired.") : new(all, null);
     }
 
-    private async Task<string?> CheckUserLimitsAsync(Actor actor, DateTime startUtc, TimeSpan duration, int? ignoreReservationId, CancellationToken ct)
-    {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        return await CheckUserLimitsAsync(db, actor, startUtc, duration, ignoreReservationId, ct);
-    }
-
-    /// <summary>Per-user limits; run once up front (a quick refusal) and again inside the guard's transaction (the truth under concurrency).</summary>
+    /// <summary>Per-user limits, checked inside the guard's transaction so that simultaneous bookings cannot slip past them.</summary>
     private async Task<string?> CheckUserLimitsAsync(LeaseBoardDb db, Actor actor, DateTime startUtc, TimeSpan duration, int? ignoreReservationId, CancellationToken ct)
     {
         if (actor.IsAdmin) return null;
@@ -331,6 +319,12 @@ public sealed partial class BookingService(
                 return new GuardOutcome(null, "That environment was just taken out of service and cannot be booked.", false);
             }
 
+            if (await CheckUserLimitsAsync(db, actor, startUtc, endUtc - startUtc, ignoreReservationId, token) is { } limit)
+            {
+                await transaction.RollbackAsync(token);
+                return new GuardOutcome(null, null, false, limit);
+            }
+
             var (from, to) = (startUtc - buffer, endUtc + buffer);
             var overlapping = await db.Reservations.AsNoTracking()
                 .Where(r => r.EnvironmentId == environmentId && ReservationStates.Live.Contains(r.State) && r.Id != ignoreReservationId
@@ -353,12 +347,6 @@ public sealed partial class BookingService(
             {
                 await transaction.RollbackAsync(token);
                 return new GuardOutcome(null, $"That environment is blocked for maintenance {Utc(maintenance.StartUtc)}–{Utc(maintenance.EndUtc)} ({maintenance.Reason}).", false);
-            }
-
-            if (await CheckUserLimitsAsync(db, actor, startUtc, endUtc - startUtc, ignoreReservationId, token) is { } limit)
-            {
-                await transaction.RollbackAsync(token);
-                return new GuardOutcome(null, null, false, limit);
             }
 
             try

@@ -230,7 +230,7 @@ public sealed partial class EnvironmentCare(
         });
 
     private void Publish(TestEnvironment environment) =>
-        events.Publish(new EnvironmentChanged(environment.Id, environment.Key, environment.State, environment.Health));
+        events.Publish(EnvironmentChanged.Of(environment));
 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reset of {EnvironmentKey} failed")]

@@ -468,7 +468,7 @@ public sealed partial class LeaseEngine(
         events.Publish(new RunProgressed(run.ReservationId, run.EnvironmentId, run.ProgressPercent, run.State));
 
     private void PublishEnvironment(TestEnvironment environment) =>
-        events.Publish(new EnvironmentChanged(environment.Id, environment.Key, environment.State, environment.Health));
+        events.Publish(EnvironmentChanged.Of(environment));
 
 
     private static string Describe(TimeSpan span) => Booking.BookingRules.Describe(TimeSpan.FromMinutes(Math.Max(1, Math.Round(span.TotalMinutes))));

@@ -23,7 +23,10 @@ public abstract record BoardEvent
 
 public sealed record ReservationChanged(int ReservationId, int EnvironmentId, ReservationState State, string Change) : BoardEvent;
 
-public sealed record EnvironmentChanged(int EnvironmentId, string EnvironmentKey, EnvironmentState State, HealthStatus Health) : BoardEvent;
+public sealed record EnvironmentChanged(int EnvironmentId, string EnvironmentKey, EnvironmentState State, HealthStatus Health) : BoardEvent
+{
+    public static EnvironmentChanged Of(TestEnvironment environment) => new(environment.Id, environment.Key, environment.State, environment.Health);
+}
 
 public sealed record RunProgressed(int ReservationId, int EnvironmentId, int ProgressPercent, TestRunState State) : BoardEvent;
 
