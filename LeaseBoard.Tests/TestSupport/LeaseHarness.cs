@@ -27,12 +27,15 @@ public sealed class LeaseHarness : IAsyncDisposable
     private ServiceProvider _services;
     private DateTime _nextSupervise;
 
-    private LeaseHarness(TestDatabase database, FakeTimeProvider clock, SimulatedTestFramework framework, Dictionary<string, string?> settings)
+    private readonly DirectoryInfo _frameworkFolder;
+
+    private LeaseHarness(TestDatabase database, FakeTimeProvider clock, DirectoryInfo frameworkFolder, Dictionary<string, string?> settings)
     {
         Database = database;
         Clock = clock;
-        Framework = framework;
+        _frameworkFolder = frameworkFolder;
         _settings = settings;
+        Framework = NewFramework();
         _services = Build(out var jobs);
         Jobs = jobs;
         _nextSupervise = Now;
@@ -40,8 +43,11 @@ public sealed class LeaseHarness : IAsyncDisposable
 
     public TestDatabase Database { get; }
     public FakeTimeProvider Clock { get; }
-    /// <summary>The framework outlives a restart of the app, as the real one would.</summary>
-    public SimulatedTestFramework Framework { get; }
+    /// <summary>
+    /// The simulated framework as this "app" sees it. A restart makes a new one, as a new process would:
+    /// only the framework's own store (a file) carries its runs across.
+    /// </summary>
+    public SimulatedTestFramework Framework { get; private set; }
     public ManualLeaseJobs Jobs { get; private set; }
     public List<TestEnvironment> Environments { get; private set; } = [];
     public BoardEvents Events => _services.GetRequiredService<BoardEvents>();
@@ -68,12 +74,18 @@ public sealed class LeaseHarness : IAsyncDisposable
             ["LeaseBoard:Leases:HealthCheckInterval"] = "00:05:00",
         };
         foreach (var (key, value) in settings ?? []) all["LeaseBoard:" + key] = value;
-        var simulatedOptions = new ConfigurationBuilder().AddInMemoryCollection(all).Build()
-            .GetSection(SimulatedFrameworkOptions.Section).Get<SimulatedFrameworkOptions>() ?? new();
-        var framework = new SimulatedTestFramework(Options.Create(simulatedOptions), clock);
-        var harness = new LeaseHarness(database, clock, framework, all);
+        var folder = Directory.CreateTempSubdirectory("leaseboard-framework-");
+        all[SimulatedFrameworkOptions.Section + ":StatePath"] = Path.Combine(folder.FullName, "simulated-framework.db");
+        var harness = new LeaseHarness(database, clock, folder, all);
         harness.Environments = await database.EnvironmentsAsync();
         return harness;
+    }
+
+    private SimulatedTestFramework NewFramework()
+    {
+        var options = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build()
+            .GetSection(SimulatedFrameworkOptions.Section).Get<SimulatedFrameworkOptions>() ?? new();
+        return new SimulatedTestFramework(Options.Create(options), Clock);
     }
 
     private ServiceProvider Build(out ManualLeaseJobs jobs)
@@ -98,12 +110,14 @@ public sealed class LeaseHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops the "app" and starts a new one on the same database and framework. The recorded jobs are
-    /// lost, as with Hangfire's in-memory storage; the new app runs its start-up reconcile.
+    /// Stops the "app" and starts a new one on the same database and framework store, with a new framework
+    /// object: nothing of the old app's memory survives. The recorded jobs are lost, as with Hangfire's
+    /// in-memory storage; the new app runs its start-up reconcile.
     /// </summary>
     public async Task<SupervisePassResult> RestartAsync()
     {
         await _services.DisposeAsync();
+        Framework = NewFramework();
         _services = Build(out var jobs);
         Jobs = jobs;
         _nextSupervise = Now + SupervisePeriod;
@@ -226,5 +240,7 @@ public sealed class LeaseHarness : IAsyncDisposable
     {
         await _services.DisposeAsync();
         await Database.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { _frameworkFolder.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

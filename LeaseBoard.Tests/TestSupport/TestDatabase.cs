@@ -17,16 +17,20 @@ public sealed class TestDatabase : IDbContextFactory<LeaseBoardDb>, IAsyncDispos
     private readonly Func<LeaseBoardDb> _create;
     private readonly Func<Task> _drop;
 
-    private TestDatabase(DatabaseProvider provider, string connectionString, Func<LeaseBoardDb> create, Func<Task> drop)
+    private TestDatabase(DatabaseProvider provider, string connectionString, CommandHook commands, Func<LeaseBoardDb> create, Func<Task> drop)
     {
         Provider = provider;
         ConnectionString = connectionString;
+        Commands = commands;
         _create = create;
         _drop = drop;
     }
 
     public DatabaseProvider Provider { get; }
     public string ConnectionString { get; }
+
+    /// <summary>Sees every command the app sends, after it ran: a test puts another actor's work between two of them.</summary>
+    public CommandHook Commands { get; }
 
     public static string? SqlServerConnectionString => Environment.GetEnvironmentVariable(SqlServerVariable) is { Length: > 0 } cs ? cs : null;
 
@@ -56,7 +60,9 @@ public sealed class TestDatabase : IDbContextFactory<LeaseBoardDb>, IAsyncDispos
         var connectionString = DatabaseSetup.PrepareSqliteFile($"Data Source={Path.Combine(folder, "test.db")}", folder);
         var options = new DbContextOptionsBuilder<SqliteLeaseBoardDb>();
         DatabaseSetup.ConfigureSqlite(options, connectionString);
-        return new TestDatabase(DatabaseProvider.Sqlite, connectionString, () => new SqliteLeaseBoardDb(options.Options), () =>
+        var hook = new CommandHook();
+        options.AddInterceptors(hook);
+        return new TestDatabase(DatabaseProvider.Sqlite, connectionString, hook, () => new SqliteLeaseBoardDb(options.Options), () =>
         {
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             return Task.CompletedTask;
@@ -69,7 +75,9 @@ public sealed class TestDatabase : IDbContextFactory<LeaseBoardDb>, IAsyncDispos
         var connectionString = new SqlConnectionStringBuilder(serverConnectionString) { InitialCatalog = name }.ToString();
         var options = new DbContextOptionsBuilder<SqlServerLeaseBoardDb>();
         DatabaseSetup.ConfigureSqlServer(options, connectionString);
-        return new TestDatabase(DatabaseProvider.SqlServer, connectionString, () => new SqlServerLeaseBoardDb(options.Options), async () =>
+        var hook = new CommandHook();
+        options.AddInterceptors(hook);
+        return new TestDatabase(DatabaseProvider.SqlServer, connectionString, hook, () => new SqlServerLeaseBoardDb(options.Options), async () =>
         {
             await using var db = new SqlServerLeaseBoardDb(options.Options);
             await db.Database.EnsureDeletedAsync();
@@ -95,5 +103,25 @@ public sealed class TestDatabase : IDbContextFactory<LeaseBoardDb>, IAsyncDispos
     private void SqliteCleanup()
     {
         if (Provider == DatabaseProvider.Sqlite) Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+}
+
+/// <summary>Runs <see cref="AfterCommand"/> (when set) once each command has run, with the command's SQL.</summary>
+public sealed class CommandHook : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+{
+    public Func<string, Task>? AfterCommand { get; set; }
+
+    public override async ValueTask<System.Data.Common.DbDataReader> ReaderExecutedAsync(System.Data.Common.DbCommand command,
+        Microsoft.EntityFrameworkCore.Diagnostics.CommandExecutedEventData eventData, System.Data.Common.DbDataReader result, CancellationToken cancellationToken = default)
+    {
+        if (AfterCommand is { } after) await after(command.CommandText);
+        return result;
+    }
+
+    public override async ValueTask<int> NonQueryExecutedAsync(System.Data.Common.DbCommand command,
+        Microsoft.EntityFrameworkCore.Diagnostics.CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        if (AfterCommand is { } after) await after(command.CommandText);
+        return result;
     }
 }

@@ -71,6 +71,21 @@ public static class DatabaseSetup
         return services;
     }
 
+    /// <summary>
+    /// Where state that must outlive the app but is not LeaseBoard's own (the test framework drivers' stores)
+    /// lives by default: the SQLite database's folder, or <c>data/</c> under the content root on SQL Server.
+    /// </summary>
+    public static string StateFolder(IConfiguration configuration, string contentRoot)
+    {
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        if (options.Provider == DatabaseProvider.Sqlite)
+        {
+            var source = new SqliteConnectionStringBuilder(configuration.GetConnectionString(ConnectionStringName) ?? DefaultSqliteConnectionString).DataSource;
+            if (source is not (":memory:" or "")) return Path.GetDirectoryName(Path.GetFullPath(source, contentRoot))!;
+        }
+        return Path.Combine(contentRoot, "data");
+    }
+
     /// <summary>Resolves a relative SQLite file against the content root and makes its folder.</summary>
     public static string PrepareSqliteFile(string connectionString, string contentRoot)
     {

@@ -42,6 +42,11 @@ public static class LeaseSetup
     public static WebApplicationBuilder AddLeaseJobs(this WebApplicationBuilder builder)
     {
         builder.Services.AddLeaseEngine();
+        var stateFolder = DatabaseSetup.StateFolder(builder.Configuration, builder.Environment.ContentRootPath);
+        var contentRoot = builder.Environment.ContentRootPath;
+        builder.Services.PostConfigure<SimulatedFrameworkOptions>(o => o.StatePath = string.IsNullOrWhiteSpace(o.StatePath)
+            ? Path.Combine(stateFolder, "simulated-framework.db")
+            : Path.GetFullPath(o.StatePath, contentRoot));
         var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var leases = builder.Configuration.GetSection(LeaseOptions.Section).Get<LeaseOptions>() ?? new LeaseOptions();
 

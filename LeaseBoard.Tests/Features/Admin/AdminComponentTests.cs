@@ -24,6 +24,7 @@ public sealed class AdminComponentTests : ComponentTestBase
         Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["LeaseBoard:Framework:Simulated:BaseHealthLatencyMs"] = "0",
+            ["LeaseBoard:Framework:Simulated:StatePath"] = Path.Combine(Path.GetTempPath(), "leaseboard-tests", Guid.NewGuid().ToString("N"), "simulated-framework.db"),
         }).Build());
         Services.AddLeaseEngine();
         Services.AddSingleton<ILeaseJobs>(new ManualLeaseJobs(Clock));

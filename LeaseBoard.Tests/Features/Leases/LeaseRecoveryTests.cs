@@ -32,6 +32,9 @@ public sealed class LeaseRecoveryTests
         Assert.Equal(ReservationState.Active, adopted.State);
         Assert.Equal((runBefore.Id, runBefore.FrameworkRunId, TestRunState.Running), (adopted.Runs.Single().Id, adopted.Runs.Single().FrameworkRunId, adopted.Runs.Single().State));
         Assert.InRange(adopted.Runs.Single().ProgressPercent, 20, 30); // progress read again after the gap
+        var adoption = Assert.Single(await h.AuditAsync(running.Id), a => a.Action == AuditActions.RunAdopted);
+        Assert.Contains($"Run {runBefore.FrameworkRunId} on env-1 adopted after restart", adoption.Details);
+        Assert.DoesNotContain(await h.AuditAsync(), a => a.Details.Contains("lost track", StringComparison.OrdinalIgnoreCase));
 
         var closed = await h.ReservationAsync(overdue.Id);
         Assert.Equal(ReservationState.TimedOut, closed.State);
@@ -68,6 +71,83 @@ public sealed class LeaseRecoveryTests
         Assert.Equal(1, pass.Orphans);
         Assert.Equal(RunPhase.Failed, (await h.Framework.GetRunStatusAsync("env-4", orphan, CancellationToken.None)).Phase);
         Assert.Contains(await h.AuditAsync(), a => a.Action == AuditActions.RunOrphanStopped && a.Details.Contains(orphan));
+    }
+
+    [Fact]
+    public async Task A_crash_after_the_framework_started_the_test_but_before_the_run_id_was_saved_leaves_one_run_after_the_restart()
+    {
+        await using var h = await LeaseHarness.CreateAsync();
+        var lease = await h.BookAsync(1, h.At(9, 5), Hour, spec: "duration=50");
+        await h.AdvanceUntilAsync(async () => (await h.ReservationAsync(lease.Id)).State == ReservationState.Active, TimeSpan.FromMinutes(5), "lease starts");
+        var started = (await h.ReservationAsync(lease.Id)).Runs.Single();
+        // The framework runs the test, but the database holds the run as the crashed app left it: starting, no run id,
+        // its attempt claimed for the starting timeout.
+        await using (var db = h.Database.CreateDbContext())
+            await db.TestRuns.Where(r => r.Id == started.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.State, TestRunState.Starting).SetProperty(r => r.FrameworkRunId, (string?)null)
+                .SetProperty(r => r.NextActionUtc, h.Now + TimeSpan.FromMinutes(2)));
+        h.Clock.Advance(TimeSpan.FromSeconds(20));
+
+        await h.RestartAsync();
+
+        var after = (await h.ReservationAsync(lease.Id)).Runs.Single();
+        Assert.Equal((started.Id, started.FrameworkRunId, TestRunState.Running), (after.Id, after.FrameworkRunId, after.State));
+        Assert.Equal([new ActiveRun("env-1", started.FrameworkRunId!)], await h.Framework.ListActiveRunsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_lease_claimed_between_the_supervise_pass_reads_keeps_its_test_and_its_environment()
+    {
+        // The start job claims env-1 right after each of the pass's commands in turn (one claim per pass):
+        // whichever two reads it falls between, the pass must not take the fresh lease for a stranded one.
+        var commands = 0;
+        for (var claimAfter = 1; ; claimAfter++)
+        {
+            await using var again = await LeaseHarness.CreateAsync();
+            var booked = await again.BookAsync(1, again.At(9, 5), Hour, spec: "duration=50");
+            again.Clock.Advance(again.At(9, 5) - again.Now);
+            var seen = 0;
+            var claimed = false;
+            again.Database.Commands.AfterCommand = async _ =>
+            {
+                if (claimed || ++seen != claimAfter) return;
+                claimed = true;
+                await again.Engine.StartLeaseAsync(booked.Id, CancellationToken.None);
+            };
+            await again.Supervisor.SuperviseAsync(CancellationToken.None);
+            again.Database.Commands.AfterCommand = null;
+            if (!claimed) break; // the pass sent fewer commands than claimAfter: every gap was tried
+            commands = claimAfter;
+
+            var environment = await again.EnvironmentAsync(1);
+            var run = (await again.ReservationAsync(booked.Id)).Runs.Single();
+            Assert.True((environment.State, run.State) == (EnvironmentState.Leased, TestRunState.Running),
+                $"Claim after command {claimAfter}: environment {environment.State}, run {run.State} ({run.Detail})");
+            Assert.Single(await again.Framework.ListActiveRunsAsync(CancellationToken.None));
+            Assert.DoesNotContain(await again.AuditAsync(), a => a.Action == AuditActions.EnvironmentAvailable);
+        }
+        Assert.True(commands >= 3, $"the pass sent only {commands} commands");
+    }
+
+    [Fact]
+    public async Task A_hung_orphan_that_ignores_the_graceful_stop_is_force_stopped_after_the_grace_period()
+    {
+        await using var h = await LeaseHarness.CreateAsync(new() { ["Leases:StopGracePeriod"] = "00:01:00" });
+        h.Framework.SetFaults("env-4", FaultProfile.None with { HangAtPercent = 0 });
+        var orphan = await h.Framework.StartRunAsync(new StartRunRequest("env-4", 999, 7, TestKind.Chaos, "", h.At(12, 0)), CancellationToken.None);
+
+        await h.Supervisor.SuperviseAsync(CancellationToken.None);
+        Assert.Equal(RunPhase.Running, (await h.Framework.GetRunStatusAsync("env-4", orphan, CancellationToken.None)).Phase);
+        h.Clock.Advance(TimeSpan.FromSeconds(30));
+        await h.Supervisor.SuperviseAsync(CancellationToken.None);
+        Assert.Equal(RunPhase.Running, (await h.Framework.GetRunStatusAsync("env-4", orphan, CancellationToken.None)).Phase);
+        h.Clock.Advance(TimeSpan.FromSeconds(30));
+        await h.Supervisor.SuperviseAsync(CancellationToken.None);
+
+        var status = await h.Framework.GetRunStatusAsync("env-4", orphan, CancellationToken.None);
+        Assert.Equal((RunPhase.Failed, "Killed by a force stop."), (status.Phase, status.Detail));
+        Assert.Equal(["asked it to stop", "force-stopped"], (await h.AuditAsync()).Where(a => a.Action == AuditActions.RunOrphanStopped)
+            .Select(a => a.Details.EndsWith("force-stopped.") ? "force-stopped" : "asked it to stop").ToList());
     }
 
     [Fact]

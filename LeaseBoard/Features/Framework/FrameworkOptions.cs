@@ -48,6 +48,13 @@ public sealed class SimulatedFrameworkOptions
 {
     public const string Section = "LeaseBoard:Framework:Simulated";
 
+    /// <summary>
+    /// The simulated framework's own state file (its runs, fencing tokens and injected faults), which outlives
+    /// the app like a real framework's servers. Empty: <c>simulated-framework.db</c> beside the SQLite database
+    /// (or in <c>data/</c> under the content root on SQL Server). Instances that share a database share this file.
+    /// </summary>
+    public string? StatePath { get; set; }
+
     /// <summary>A run lasts this share of its slot, unless its spec says <c>duration=N</c> (minutes).</summary>
     [Range(0.01, 2.0, ErrorMessage = "LeaseBoard:Framework:Simulated:RunLengthOfSlot must be between 0.01 and 2.")]
     public double RunLengthOfSlot { get; set; } = 0.85;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using LeaseBoard.Domain;
@@ -9,76 +8,82 @@ namespace LeaseBoard.Features.Framework;
 /// <summary>
 /// The default framework: runs progress in time read from <see cref="TimeProvider"/> (so tests drive
 /// them with a fake clock), and each environment can play faults — hang, crash, failing start,
-/// slow or failing health, failing reset, unresponsive stop. Like a real framework it refuses stale
-/// fencing tokens. State lives in memory: after an app restart the old runs are unknown.
+/// slow or failing health, failing reset, unresponsive stop. Like a real framework it lives outside
+/// LeaseBoard: its runs, fencing tokens and injected faults are kept in its own store
+/// (<see cref="SimulatedFrameworkOptions.StatePath"/>), so a run goes on while the app is down and is
+/// known by its id after a restart, and every LeaseBoard instance sees the same runs. Starts are
+/// idempotent by (environment, fencing token); stale tokens are refused, across restarts.
 /// </summary>
 public sealed partial class SimulatedTestFramework : ITestFramework
 {
+    /// <summary>A run this old is forgotten (its id becomes unknown); no slot lasts anywhere near as long.</summary>
+    private static readonly TimeSpan Retention = TimeSpan.FromDays(7);
+
     private readonly TimeProvider _clock;
     private readonly SimulatedFrameworkOptions _options;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, SimulatedRun> _runs = [];
-    private readonly Dictionary<string, long> _newestToken = [];
-    private readonly ConcurrentDictionary<string, FaultProfile> _faults;
-    private int _sequence;
+    private readonly Lazy<SimulatedFrameworkStore> _store;
+    private long _lastPruneTicks;
 
     public SimulatedTestFramework(IOptions<SimulatedFrameworkOptions> options, TimeProvider clock)
     {
         _clock = clock;
         _options = options.Value;
-        _faults = new ConcurrentDictionary<string, FaultProfile>(_options.Faults);
+        // Opened on first use: an app on the Process driver never creates the file.
+        _store = new(() => new SimulatedFrameworkStore(string.IsNullOrWhiteSpace(_options.StatePath)
+            ? throw new InvalidOperationException($"{SimulatedFrameworkOptions.Section}:StatePath is empty: set the simulated framework's state file.")
+            : _options.StatePath));
     }
 
+    private SimulatedFrameworkStore Store => _store.Value;
     private DateTime Now => _clock.GetUtcNow().UtcDateTime;
 
-    public FaultProfile FaultsOf(string environmentKey) => _faults.GetValueOrDefault(environmentKey, FaultProfile.None);
+    /// <summary>The faults injected at run time, else those in configuration.</summary>
+    public FaultProfile FaultsOf(string environmentKey) =>
+        Store.Read(c => SimulatedFrameworkStore.Faults(c, environmentKey)) ?? _options.Faults.GetValueOrDefault(environmentKey, FaultProfile.None);
 
     /// <summary>Changes an environment's faults at run time (admin page, tests). Hang and crash apply to runs started afterwards.</summary>
-    public void SetFaults(string environmentKey, FaultProfile faults) => _faults[environmentKey] = faults;
+    public void SetFaults(string environmentKey, FaultProfile faults) =>
+        Store.Write(c => { SimulatedFrameworkStore.SetFaults(c, environmentKey, faults); return true; });
 
     /// <summary>Freezes the environment's current run where it is, as if the test hung now.</summary>
-    public bool HangCurrentRun(string environmentKey)
+    public bool HangCurrentRun(string environmentKey) => Store.Write(c =>
     {
-        lock (_gate)
-        {
-            var run = _runs.Values.FirstOrDefault(r => r.EnvironmentKey == environmentKey && r.Outcome is null);
-            if (run is null) return false;
-            run.HangAtPercent = run.ProgressAt(Now);
-            return true;
-        }
-    }
+        var now = Now;
+        var run = SimulatedFrameworkStore.OpenRuns(c, environmentKey).FirstOrDefault(r => Status(r, now).Phase == RunPhase.Running);
+        if (run is null) return false;
+        SimulatedFrameworkStore.SetHangAt(c, run.Id, ProgressAt(run, now));
+        return true;
+    });
 
     public Task<string> StartRunAsync(StartRunRequest request, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         var faults = FaultsOf(request.EnvironmentKey);
-        lock (_gate)
+        PruneNowAndThen();
+        return Task.FromResult(Store.Write(c =>
         {
-            CheckToken(request.EnvironmentKey, request.FencingToken);
-            // The same token asking again is the same lease retrying: it gets the run it already has.
-            var existing = _runs.Values.FirstOrDefault(r => r.EnvironmentKey == request.EnvironmentKey && r.FencingToken == request.FencingToken);
-            if (existing is not null) return Task.FromResult(existing.Id);
+            CheckToken(c, request.EnvironmentKey, request.FencingToken);
+            // The same token asking again is the same lease retrying (perhaps from an app that crashed before
+            // it saved the answer): it gets the run it already has, never a second one.
+            if (SimulatedFrameworkStore.RunByToken(c, request.EnvironmentKey, request.FencingToken) is { } existing) return existing.Id;
             if (faults.FailStart)
                 throw new TestFrameworkException($"The framework could not start the test on {request.EnvironmentKey}: agent did not accept the job.");
 
             var now = Now;
-            var id = $"sim-{request.EnvironmentKey}-{Interlocked.Increment(ref _sequence)}";
-            _runs[id] = new SimulatedRun(id, request.EnvironmentKey, request.FencingToken, now, RunLength(request, now))
-            {
-                HangAtPercent = faults.HangAtPercent,
-                CrashAtPercent = faults.CrashAtPercent,
-            };
-            return Task.FromResult(id);
-        }
+            var run = new SimulatedFrameworkStore.StoredRun($"sim-{request.EnvironmentKey}-{request.FencingToken}", request.EnvironmentKey,
+                request.FencingToken, now, RunLength(request, now), faults.HangAtPercent, faults.CrashAtPercent, Outcome: null);
+            SimulatedFrameworkStore.Insert(c, run);
+            return run.Id;
+        }));
     }
 
     public Task<RunStatus> GetRunStatusAsync(string environmentKey, string runId, CancellationToken ct)
     {
-        lock (_gate)
-        {
-            if (!_runs.TryGetValue(runId, out var run) || run.EnvironmentKey != environmentKey)
-                return Task.FromResult(RunStatus.Unknown($"The framework knows no run {runId} on {environmentKey}."));
-            return Task.FromResult(run.StatusAt(Now));
-        }
+        ct.ThrowIfCancellationRequested();
+        var run = Store.Read(c => SimulatedFrameworkStore.Run(c, runId));
+        if (run is null || run.EnvironmentKey != environmentKey)
+            return Task.FromResult(RunStatus.Unknown($"The framework knows no run {runId} on {environmentKey}."));
+        return Task.FromResult(Status(run, Now));
     }
 
     public async Task StopRunAsync(string environmentKey, string runId, bool force, CancellationToken ct)
@@ -86,16 +91,16 @@ public sealed partial class SimulatedTestFramework : ITestFramework
         if (FaultsOf(environmentKey).UnresponsiveStop)
             await Task.Delay(Timeout.InfiniteTimeSpan, _clock, ct); // never answers: the caller's timeout ends it
 
-        lock (_gate)
+        Store.Write(c =>
         {
-            if (!_runs.TryGetValue(runId, out var run) || run.Outcome is not null) return;
+            if (SimulatedFrameworkStore.Run(c, runId) is not { Outcome: null } run) return false;
             var now = Now;
-            var status = run.StatusAt(now);
-            if (status.Phase != RunPhase.Running) return;
+            if (Status(run, now).Phase != RunPhase.Running) return false;
             // A hung test does not react to a polite stop; only a kill ends it.
-            if (!force && run.IsHungAt(now)) return;
-            run.Finish(now, RunPhase.Failed, force ? "Killed by a force stop." : "Stopped on request.");
-        }
+            if (!force && IsHungAt(run, now)) return false;
+            SimulatedFrameworkStore.Finish(c, runId, Ended(run, now, RunPhase.Failed, force ? "Killed by a force stop." : "Stopped on request."));
+            return true;
+        });
     }
 
     public async Task<HealthReport> CheckHealthAsync(string environmentKey, CancellationToken ct)
@@ -112,34 +117,45 @@ public sealed partial class SimulatedTestFramework : ITestFramework
 
     public Task ResetEnvironmentAsync(string environmentKey, long fencingToken, CancellationToken ct)
     {
-        lock (_gate)
+        ct.ThrowIfCancellationRequested();
+        var failReset = FaultsOf(environmentKey).FailReset;
+        Store.Write(c =>
         {
-            CheckToken(environmentKey, fencingToken);
-            if (FaultsOf(environmentKey).FailReset)
+            CheckToken(c, environmentKey, fencingToken);
+            if (failReset)
                 throw new TestFrameworkException($"Reset of {environmentKey} failed: the clean-up script exited with code 2 (disk still holds test data).");
             var now = Now;
-            foreach (var run in _runs.Values.Where(r => r.EnvironmentKey == environmentKey && r.Outcome is null))
-                run.Finish(now, RunPhase.Failed, "Ended by an environment reset.");
-            return Task.CompletedTask;
-        }
+            foreach (var run in SimulatedFrameworkStore.OpenRuns(c, environmentKey).Where(r => Status(r, now).Phase == RunPhase.Running))
+                SimulatedFrameworkStore.Finish(c, run.Id, Ended(run, now, RunPhase.Failed, "Ended by an environment reset."));
+            return true;
+        });
+        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<ActiveRun>> ListActiveRunsAsync(CancellationToken ct)
     {
-        lock (_gate)
-        {
-            var now = Now;
-            IReadOnlyList<ActiveRun> active = _runs.Values.Where(r => r.StatusAt(now).Phase == RunPhase.Running)
-                .Select(r => new ActiveRun(r.EnvironmentKey, r.Id)).ToList();
-            return Task.FromResult(active);
-        }
+        ct.ThrowIfCancellationRequested();
+        var now = Now;
+        IReadOnlyList<ActiveRun> active = Store.Read(c => SimulatedFrameworkStore.OpenRuns(c))
+            .Where(r => Status(r, now).Phase == RunPhase.Running)
+            .Select(r => new ActiveRun(r.EnvironmentKey, r.Id)).ToList();
+        return Task.FromResult(active);
     }
 
-    private void CheckToken(string environmentKey, long token)
+    private static void CheckToken(Microsoft.Data.Sqlite.SqliteConnection connection, string environmentKey, long token)
     {
-        var newest = _newestToken.GetValueOrDefault(environmentKey);
+        var newest = SimulatedFrameworkStore.NewestToken(connection, environmentKey) ?? 0;
         if (token < newest) throw new StaleFencingTokenException(environmentKey, token, newest);
-        _newestToken[environmentKey] = token;
+        if (token > newest) SimulatedFrameworkStore.SetNewestToken(connection, environmentKey, token);
+    }
+
+    /// <summary>At most hourly, old runs are forgotten so the store does not grow without end.</summary>
+    private void PruneNowAndThen()
+    {
+        var now = Now;
+        var last = Interlocked.Read(ref _lastPruneTicks);
+        if (now.Ticks - last < TimeSpan.TicksPerHour || Interlocked.CompareExchange(ref _lastPruneTicks, now.Ticks, last) != last) return;
+        Store.Write(c => SimulatedFrameworkStore.Prune(c, now - Retention));
     }
 
     private TimeSpan RunLength(StartRunRequest request, DateTime now)
@@ -154,40 +170,34 @@ public sealed partial class SimulatedTestFramework : ITestFramework
     [GeneratedRegex(@"(?:^|\s)duration=([0-9]+(?:\.[0-9]+)?)", RegexOptions.IgnoreCase)]
     private static partial Regex DurationInSpec();
 
-    private sealed class SimulatedRun(string id, string environmentKey, long fencingToken, DateTime startedUtc, TimeSpan length)
+    // A run's course is a function of time: progress grows with the wall clock from its start (so it went
+    // on while LeaseBoard was down), it freezes at a hang, fails at a crash and succeeds at 100 %. Only a
+    // stop or a reset is written down, as its outcome.
+    private static int ProgressAt(SimulatedFrameworkStore.StoredRun run, DateTime now)
     {
-        public string Id { get; } = id;
-        public string EnvironmentKey { get; } = environmentKey;
-        public long FencingToken { get; } = fencingToken;
-        public int? HangAtPercent { get; set; }
-        public int? CrashAtPercent { get; init; }
-        public RunStatus? Outcome { get; private set; }
-
-        public int ProgressAt(DateTime now)
-        {
-            var elapsed = now - startedUtc;
-            var percent = length <= TimeSpan.Zero ? 100 : (int)Math.Clamp(elapsed / length * 100, 0, 100);
-            return HangAtPercent is { } hang ? Math.Min(percent, hang) : percent;
-        }
-
-        public bool IsHungAt(DateTime now) => HangAtPercent is { } hang && ProgressAt(now) >= hang && hang < 100;
-
-        private DateTime TimeOfPercent(int percent) => startedUtc + length * (percent / 100.0);
-
-        public RunStatus StatusAt(DateTime now)
-        {
-            if (Outcome is not null) return Outcome;
-            var progress = ProgressAt(now);
-            if (CrashAtPercent is { } crash && progress >= crash)
-                return Finish(TimeOfPercent(crash), RunPhase.Failed, $"The test crashed at {crash}% (process exited with code 137).");
-            if (IsHungAt(now))
-                return new RunStatus(RunPhase.Running, progress, TimeOfPercent(HangAtPercent!.Value), "No output from the test.");
-            if (progress >= 100)
-                return Finish(TimeOfPercent(100), RunPhase.Succeeded, "All checks passed.");
-            return new RunStatus(RunPhase.Running, progress, now);
-        }
-
-        public RunStatus Finish(DateTime at, RunPhase phase, string detail) =>
-            Outcome = new RunStatus(phase, phase == RunPhase.Succeeded ? 100 : ProgressAt(at), at, detail);
+        var elapsed = now - run.StartedUtc;
+        var percent = run.Length <= TimeSpan.Zero ? 100 : (int)Math.Clamp(elapsed / run.Length * 100, 0, 100);
+        return run.HangAtPercent is { } hang ? Math.Min(percent, hang) : percent;
     }
+
+    private static bool IsHungAt(SimulatedFrameworkStore.StoredRun run, DateTime now) =>
+        run.HangAtPercent is { } hang && ProgressAt(run, now) >= hang && hang < 100;
+
+    private static DateTime TimeOfPercent(SimulatedFrameworkStore.StoredRun run, int percent) => run.StartedUtc + run.Length * (percent / 100.0);
+
+    private static RunStatus Status(SimulatedFrameworkStore.StoredRun run, DateTime now)
+    {
+        if (run.Outcome is not null) return run.Outcome;
+        var progress = ProgressAt(run, now);
+        if (run.CrashAtPercent is { } crash && progress >= crash)
+            return Ended(run, TimeOfPercent(run, crash), RunPhase.Failed, $"The test crashed at {crash}% (process exited with code 137).");
+        if (IsHungAt(run, now))
+            return new RunStatus(RunPhase.Running, progress, TimeOfPercent(run, run.HangAtPercent!.Value), "No output from the test.");
+        if (progress >= 100)
+            return Ended(run, TimeOfPercent(run, 100), RunPhase.Succeeded, "All checks passed.");
+        return new RunStatus(RunPhase.Running, progress, now);
+    }
+
+    private static RunStatus Ended(SimulatedFrameworkStore.StoredRun run, DateTime at, RunPhase phase, string detail) =>
+        new(phase, phase == RunPhase.Succeeded ? 100 : ProgressAt(run, at), at, detail);
 }

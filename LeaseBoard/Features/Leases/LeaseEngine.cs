@@ -139,16 +139,37 @@ public sealed partial class LeaseEngine(
             return;
         }
 
-        run.FrameworkRunId = frameworkRunId;
-        run.State = TestRunState.Running;
-        run.LastHeartbeatUtc = run.LastProgressUtc = Now;
-        run.NextActionUtc = null;
-        run.Detail = null;
-        if (await SaveAsync(db, ct, () => PublishRun(run))) return;
+        if (await RecordStartedAsync(db, run, frameworkRunId, ct)) return;
 
-        // Someone changed the run while it was starting (an admin force-released it): do not leave the test running.
+        // The lease ended while the test was being started (an admin force-released it): do not leave the test running.
         LogStartRaced(reservation.Id, frameworkRunId);
         await TryStopAsync(environment.Key, frameworkRunId, force: true, ct);
+    }
+
+    /// <summary>
+    /// Saves the framework's run id on the run. Another actor may have saved first: a second attempt with the same
+    /// fencing token (another instance, or the reconcile after a restart) got the same run back from the idempotent
+    /// framework — then all is well — or a poll touched the row, and the save is tried again on a fresh read.
+    /// False only when the lease is no longer open for this run.
+    /// </summary>
+    private async Task<bool> RecordStartedAsync(LeaseBoardDb db, TestRun run, string frameworkRunId, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (run.FrameworkRunId == frameworkRunId && run.State != TestRunState.Starting) return true;
+            if (run.State != TestRunState.Starting || run.FrameworkRunId is not null && run.FrameworkRunId != frameworkRunId) return false;
+            run.FrameworkRunId = frameworkRunId;
+            run.State = TestRunState.Running;
+            run.LastHeartbeatUtc = run.LastProgressUtc = Now;
+            run.NextActionUtc = null;
+            run.Detail = null;
+            if (await SaveAsync(db, ct, () => PublishRun(run))) return true;
+
+            var fresh = await db.TestRuns.Include(r => r.Reservation).ThenInclude(r => r!.Environment).FirstOrDefaultAsync(r => r.Id == run.Id, ct);
+            if (fresh is null || !fresh.State.IsOpen() || fresh.Reservation!.State != ReservationState.Active) return false;
+            run = fresh;
+        }
+        return false;
     }
 
     /// <summary>The deadline trigger at the slot's end: a run still going is timed out.</summary>

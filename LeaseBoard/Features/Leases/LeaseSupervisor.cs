@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
@@ -26,6 +27,9 @@ public sealed partial class LeaseSupervisor(
     TimeProvider clock,
     ILogger<LeaseSupervisor> logger)
 {
+    /// <summary>A Leased environment with no open run for this long was stranded (its run ended without handing it on).</summary>
+    public static readonly TimeSpan StrandedAfter = TimeSpan.FromMinutes(1);
+
     private LeaseOptions Options => options.CurrentValue;
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -39,23 +43,24 @@ public sealed partial class LeaseSupervisor(
             var due = now + LeaseEngine.EarlyFireTolerance;
             dueStarts = await db.Reservations.Where(r => r.State == ReservationState.Scheduled && r.StartUtc <= due)
                 .OrderBy(r => r.StartUtc).Select(r => r.Id).ToListAsync(ct);
-            var open = await db.TestRuns.Where(r => TestRunStates.Open.Contains(r.State))
-                .Select(r => new { r.ReservationId, r.FrameworkRunId, r.State, r.EnvironmentId }).ToListAsync(ct);
-            openRuns = open.Select(r => r.ReservationId).Distinct().ToList();
+            // A lease whose run ended without the environment being handed on goes to cleanup. One conditional statement
+            // (a start job's claim — environment Leased and its run, one commit — is seen whole or not at all), and only
+            // for a claim older than a minute, so that even a plan that reads the runs before it locks the environment
+            // row (SQL Server may) never mistakes a lease claimed during this pass for a stranded one.
+            var strandedBefore = now - StrandedAfter;
+            await db.Environments
+                .Where(e => e.State == EnvironmentState.Leased && (e.StateSinceUtc == null || e.StateSinceUtc < strandedBefore)
+                            && !db.TestRuns.Any(r => r.EnvironmentId == e.Id && TestRunStates.Open.Contains(r.State)))
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, EnvironmentState.CleaningUp).SetProperty(e => e.StateSinceUtc, (DateTime?)null)
+                    .SetProperty(e => e.Version, Guid.NewGuid()), ct);
 
+            openRuns = await db.TestRuns.Where(r => TestRunStates.Open.Contains(r.State)).Select(r => r.ReservationId).Distinct().ToListAsync(ct);
             var environments = await db.Environments.Where(e => e.State != EnvironmentState.Retired)
                 .Select(e => new { e.Id, e.Key, e.State, e.StateSinceUtc, e.LastHealthCheckUtc }).ToListAsync(ct);
-            var openEnvironmentIds = open.Select(r => r.EnvironmentId).ToHashSet();
 
-            // A lease whose run ended without the environment being handed on (a crash between the two saves).
-            var strandedLeases = environments.Where(e => e.State == EnvironmentState.Leased && !openEnvironmentIds.Contains(e.Id)).Select(e => e.Id).ToList();
-            if (strandedLeases.Count > 0)
-                await db.Environments.Where(e => strandedLeases.Contains(e.Id) && e.State == EnvironmentState.Leased)
-                    .ExecuteUpdateAsync(s => s.SetProperty(e => e.State, EnvironmentState.CleaningUp).SetProperty(e => e.StateSinceUtc, (DateTime?)null)
-                        .SetProperty(e => e.Version, Guid.NewGuid()), ct);
-
-            stalledCleanups = environments.Where(e => strandedLeases.Contains(e.Id) ||
-                    (e.State == EnvironmentState.CleaningUp && (e.StateSinceUtc is null || now - e.StateSinceUtc >= Options.CleanupRetryAfter)))
+            // A cleanup never attempted (just handed on above) or stalled.
+            stalledCleanups = environments
+                .Where(e => e.State == EnvironmentState.CleaningUp && (e.StateSinceUtc is null || now - e.StateSinceUtc >= Options.CleanupRetryAfter))
                 .Select(e => e.Id).ToList();
             // A probe is recorded a little after its pass began; without the slack the next due pass would find it
             // just short of the interval and probes would drift to every interval + one supervise beat.
@@ -87,8 +92,10 @@ public sealed partial class LeaseSupervisor(
     }
 
     /// <summary>
-    /// After a restart: recreate the delayed jobs the job storage lost, then supervise once — adopt runs
-    /// still going, start missed slots still open, close overdue ones.
+    /// After a restart: recreate the delayed jobs the job storage lost, adopt the runs the framework still
+    /// knows (audited), re-ask at once for starts that were in flight when the old process died (the framework's
+    /// start is idempotent by fencing token, so the answer is the run it may already have started), then
+    /// supervise once — progress, missed slots still open start, overdue runs are stopped and closed.
     /// </summary>
     public async Task<SupervisePassResult> ReconcileAsync(CancellationToken ct)
     {
@@ -111,14 +118,63 @@ public sealed partial class LeaseSupervisor(
                         .ExecuteUpdateAsync(s => s.SetProperty(r => r.StartJobId, startJob).SetProperty(r => r.DeadlineJobId, deadlineJob), ct);
             }
             LogReconciled(live.Count);
+
+            await db.TestRuns.Where(r => r.State == TestRunState.Starting && r.FrameworkRunId == null && r.NextActionUtc > now)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.NextActionUtc, now).SetProperty(r => r.Version, Guid.NewGuid()), ct);
         }
+        await AdoptRunsAsync(ct);
         return await SuperviseAsync(ct);
     }
 
+    /// <summary>Asks the framework about every open run it was given and records each it still runs as adopted.</summary>
+    private async Task AdoptRunsAsync(CancellationToken ct)
+    {
+        List<(int ReservationId, int EnvironmentId, string Key, string RunId)> open;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+            open = (await db.TestRuns.Where(r => TestRunStates.Open.Contains(r.State) && r.FrameworkRunId != null)
+                    .Select(r => new { r.ReservationId, r.EnvironmentId, r.Reservation!.Environment!.Key, r.FrameworkRunId }).ToListAsync(ct))
+                .Select(r => (r.ReservationId, r.EnvironmentId, r.Key, r.FrameworkRunId!)).ToList();
+        if (open.Count == 0) return;
+
+        var adopted = new ConcurrentBag<AuditEntry>();
+        await Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = Options.MaxParallelCalls, CancellationToken = ct }, async (run, token) =>
+        {
+            RunStatus status;
+            try
+            {
+                status = await framework.GetRunStatusAsync(run.Key, run.RunId, token);
+            }
+            catch (TestFrameworkException e)
+            {
+                LogAdoptionUnanswered(e, run.RunId, run.Key); // the framework is silent, not forgetful: the next passes ask again
+                return;
+            }
+            if (status.Phase != RunPhase.Running) return; // the supervise pass closes it with what the framework says
+            LogAdopted(run.RunId, run.Key, status.ProgressPercent);
+            adopted.Add(new AuditEntry
+            {
+                AtUtc = Now, Actor = AuditEntry.SystemActor, Action = AuditActions.RunAdopted, EnvironmentId = run.EnvironmentId,
+                ReservationId = run.ReservationId,
+                Details = $"Run {run.RunId} on {run.Key} adopted after restart: the framework reports it running at {status.ProgressPercent}%.",
+            });
+        });
+        if (adopted.IsEmpty) return;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            db.AuditEntries.AddRange(adopted.OrderBy(a => a.ReservationId));
+            await db.SaveChangesAsync(ct);
+        }
+    }
+
+    /// <summary>Orphan runs asked to stop gracefully, and when: after the grace period they are force-stopped.</summary>
+    private readonly ConcurrentDictionary<string, DateTime> _orphanStops = new(StringComparer.Ordinal);
+
     /// <summary>
-    /// Stops runs the framework reports that no open lease owns. The framework is asked first and the
-    /// database second, so a run started meanwhile is either missing from the list or already known;
-    /// an environment with a run still being started is left alone.
+    /// Stops runs the framework reports that no open lease owns — a graceful stop first, a force stop once the
+    /// grace period has passed — so a test left behind (by a crash, a lost save, another instance) never shares an
+    /// environment with the next lease. The framework is asked first and the database second, so a run started
+    /// meanwhile is either missing from the list or already known; an environment with a run still being started is
+    /// left alone. After a restart the graceful stop simply comes again.
     /// </summary>
     private async Task<int> StopOrphansAsync(CancellationToken ct)
     {
@@ -132,6 +188,7 @@ public sealed partial class LeaseSupervisor(
             LogListFailed(e);
             return 0;
         }
+        foreach (var gone in _orphanStops.Keys.Except(active.Select(r => r.RunId)).ToList()) _orphanStops.TryRemove(gone, out _);
         if (active.Count == 0) return 0;
         HashSet<string> knownRunIds, startingEnvironments;
         await using (var db = await dbs.CreateDbContextAsync(ct))
@@ -144,10 +201,14 @@ public sealed partial class LeaseSupervisor(
         var orphans = active.Where(r => !knownRunIds.Contains(r.RunId) && !startingEnvironments.Contains(r.EnvironmentKey)).ToList();
         foreach (var orphan in orphans)
         {
-            LogOrphan(orphan.EnvironmentKey, orphan.RunId);
+            var now = Now;
+            var force = _orphanStops.TryGetValue(orphan.RunId, out var askedAt);
+            if (force && now - askedAt < Options.StopGracePeriod) continue; // still inside its grace period
+            if (!force) _orphanStops[orphan.RunId] = now;
+            LogOrphan(orphan.EnvironmentKey, orphan.RunId, force);
             try
             {
-                await framework.StopRunAsync(orphan.EnvironmentKey, orphan.RunId, force: true, ct);
+                await framework.StopRunAsync(orphan.EnvironmentKey, orphan.RunId, force, ct);
             }
             catch (TestFrameworkException e)
             {
@@ -157,8 +218,10 @@ public sealed partial class LeaseSupervisor(
             var environmentId = await db.Environments.Where(e => e.Key == orphan.EnvironmentKey).Select(e => (int?)e.Id).FirstOrDefaultAsync(ct);
             db.AuditEntries.Add(new AuditEntry
             {
-                AtUtc = Now, Actor = AuditEntry.SystemActor, Action = AuditActions.RunOrphanStopped, EnvironmentId = environmentId,
-                Details = $"Run {orphan.RunId} on {orphan.EnvironmentKey} had no lease and was stopped.",
+                AtUtc = now, Actor = AuditEntry.SystemActor, Action = AuditActions.RunOrphanStopped, EnvironmentId = environmentId,
+                Details = force
+                    ? $"Run {orphan.RunId} on {orphan.EnvironmentKey} had no lease and did not stop within {Options.StopGracePeriod.TotalSeconds:0} s: force-stopped."
+                    : $"Run {orphan.RunId} on {orphan.EnvironmentKey} had no lease: asked it to stop.",
             });
             await db.SaveChangesAsync(ct);
         }
@@ -203,11 +266,17 @@ public sealed partial class LeaseSupervisor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Reconcile: checked the jobs of {Count} live reservations")]
     private partial void LogReconciled(int count);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} on {EnvironmentKey} adopted after restart at {Progress}%")]
+    private partial void LogAdopted(string runId, string environmentKey, int progress);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} on {EnvironmentKey}: no answer from the framework while adopting it")]
+    private partial void LogAdoptionUnanswered(Exception exception, string runId, string environmentKey);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not list the framework's active runs")]
     private partial void LogListFailed(Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Orphan run {RunId} on {EnvironmentKey} has no lease: stopping it")]
-    private partial void LogOrphan(string environmentKey, string runId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Orphan run {RunId} on {EnvironmentKey} has no lease: stopping it (force: {Force})")]
+    private partial void LogOrphan(string environmentKey, string runId, bool force);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A supervise step failed")]
     private partial void LogStepFailed(Exception exception);
