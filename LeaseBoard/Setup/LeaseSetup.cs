@@ -70,6 +70,9 @@ public static class LeaseSetup
             .UseLogProvider(new HostBoundLogProvider(services.GetRequiredService<ILoggerFactory>()))
             .UseStorage(services.GetRequiredService<JobStorage>()));
         if (leases.RunJobServer)
+        {
+            // Before the job server starts: the Process driver's runs are local to one host (see the check).
+            builder.Services.AddHostedService<ProcessDriverHostCheck>();
             builder.Services.AddHangfireServer((services, o) =>
             {
                 // This host's own activator: Hangfire's static one belongs to whichever host configured it last.
@@ -78,6 +81,7 @@ public static class LeaseSetup
                 o.WorkerCount = Math.Max(4, Environment.ProcessorCount * 2);
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
             });
+        }
         builder.Services.AddSingleton<ILeaseJobs, HangfireLeaseJobs>();
         builder.Services.AddHostedService<LeaseStartup>();
         builder.Services.AddHealthChecks().AddCheck<HangfireHealthCheck>("hangfire", tags: ["ready"]);
