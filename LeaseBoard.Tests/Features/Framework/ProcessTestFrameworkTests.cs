@@ -131,16 +131,18 @@ public sealed class ProcessTestFrameworkTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_run_another_instance_started_is_unknown_as_after_an_app_restart()
+    public async Task A_run_is_unknown_to_a_driver_on_another_registry_and_on_another_environment()
     {
         var before = Create(start: "sh ./hang.sh");
         var runId = await before.StartRunAsync(Request(), default);
-        var after = Create(start: "sh ./hang.sh");
+        var elsewhere = Create(start: "sh ./hang.sh", stateDirectory: TempFile("other-state"));
 
-        Assert.Equal(RunPhase.Unknown, (await after.GetRunStatusAsync("env-1", runId, default)).Phase);
+        Assert.Equal(RunPhase.Unknown, (await elsewhere.GetRunStatusAsync("env-1", runId, default)).Phase);
         Assert.Equal(RunPhase.Unknown, (await before.GetRunStatusAsync("env-2", runId, default)).Phase);
-        Assert.Empty(await after.ListActiveRunsAsync(default));
-        await after.StopRunAsync("env-1", runId, force: true, default); // a no-op, not an error
+        Assert.Equal(RunPhase.Unknown, (await before.GetRunStatusAsync("env-1", "proc-1-0123abcd", default)).Phase);
+        Assert.Empty(await elsewhere.ListActiveRunsAsync(default));
+        await elsewhere.StopRunAsync("env-1", runId, force: true, default); // a no-op, not an error
+        await before.StopRunAsync("env-2", runId, force: true, default);
         Assert.Equal(RunPhase.Running, (await before.GetRunStatusAsync("env-1", runId, default)).Phase);
     }
 
@@ -337,7 +339,10 @@ public sealed class ProcessTestFrameworkTests : IAsyncLifetime
     [Fact]
     public async Task A_quoted_placeholder_is_refused_even_when_the_options_were_not_validated()
     {
-        var options = new ProcessFrameworkOptions { StartCommand = "sh ./show-inputs.sh '{spec}'", HealthCommand = "true", ResetCommand = "true" };
+        var options = new ProcessFrameworkOptions
+        {
+            StartCommand = "sh ./show-inputs.sh '{spec}'", HealthCommand = "true", ResetCommand = "true", StateDirectory = StateDirectory,
+        };
         var framework = new ProcessTestFramework(Options.Create(options), TimeProvider.System, NullLogger<ProcessTestFramework>.Instance);
         _frameworks.Add(framework);
 
@@ -361,12 +366,15 @@ public sealed class ProcessTestFrameworkTests : IAsyncLifetime
         _temp.Delete(recursive: true);
     }
 
+    /// <summary>A new driver on the test's registry: a second one stands for the app after a restart.</summary>
     private ProcessTestFramework Create(
-        string start = "sh ./progress.sh", string health = "true", string reset = "true", TimeProvider? time = null, int outputLines = 10)
+        string start = "sh ./progress.sh", string health = "true", string reset = "true", TimeProvider? time = null, int outputLines = 10,
+        string? stateDirectory = null)
     {
         var options = new ProcessFrameworkOptions
         {
             StartCommand = start, HealthCommand = health, ResetCommand = reset, WorkingDirectory = Scripts, OutputLines = outputLines,
+            StateDirectory = stateDirectory ?? StateDirectory,
         };
         Assert.Empty(Validate(options));
         var framework = new ProcessTestFramework(Options.Create(options), time ?? TimeProvider.System, NullLogger<ProcessTestFramework>.Instance);
@@ -386,6 +394,8 @@ public sealed class ProcessTestFrameworkTests : IAsyncLifetime
         Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
         return results.Select(r => r.ErrorMessage!).ToList();
     }
+
+    private string StateDirectory => Path.Combine(_temp.FullName, "state");
 
     private string TempFile(string name) => Path.Combine(_temp.FullName, name);
 
