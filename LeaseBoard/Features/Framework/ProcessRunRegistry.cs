@@ -1,9 +1,7 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Win32.SafeHandles;
 
 namespace LeaseBoard.Features.Framework;
 
@@ -24,7 +22,7 @@ namespace LeaseBoard.Features.Framework;
 internal sealed class ProcessRunRegistry
 {
     public const string OutputFileName = "output.log";
-    private const int LockExclusive = 2, LockNonBlocking = 4, Ewouldblock = 11;
+    private const int Ewouldblock = 11;
     private static readonly TimeSpan LockRetryDelay = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(15);
 
@@ -54,8 +52,9 @@ internal sealed class ProcessRunRegistry
 
     /// <summary>
     /// Takes the registry's exclusive lock, shared by every driver instance on this host (two app processes, or
-    /// an app and its restarted self). flock is released by the kernel when its holder dies, so a crash never
-    /// leaves it held. It is asked for without blocking and retried: a blocking flock could not be cancelled.
+    /// an app and its restarted self). On Linux, .NET opens a FileShare.None file with flock(LOCK_EX | LOCK_NB):
+    /// the kernel releases it when its holder dies, so a crash never leaves it held, but a second opener fails
+    /// at once instead of waiting — hence the retries.
     /// </summary>
     public async Task<IDisposable> LockAsync(CancellationToken ct)
     {
@@ -66,15 +65,15 @@ internal sealed class ProcessRunRegistry
             var path = Path.Combine(Root, "lock");
             while (true)
             {
-                var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
-                if (flock(file.SafeFileHandle, LockExclusive | LockNonBlocking) == 0)
-                    return new Held(file, _gate);
-                var error = Marshal.GetLastPInvokeError();
-                await file.DisposeAsync();
-                if (error != Ewouldblock) // anything else than "held by someone"
-                    throw new TestFrameworkException($"Could not lock the process driver's state directory {Root}: errno {error}.");
-                if (_time.GetElapsedTime(started) > LockTimeout)
-                    throw new TestFrameworkException($"The process driver's state directory {Root} stayed locked by another process for {LockTimeout.TotalSeconds:0} s.");
+                try
+                {
+                    return new Held(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), _gate);
+                }
+                catch (IOException e) when (e.HResult == Ewouldblock) // the runtime reports the errno: held by another process
+                {
+                    if (_time.GetElapsedTime(started) > LockTimeout)
+                        throw new TestFrameworkException($"The process driver's state directory {Root} stayed locked by another process for {LockTimeout.TotalSeconds:0} s.", e);
+                }
                 await Task.Delay(LockRetryDelay, _time, ct);
             }
         }
@@ -235,14 +234,11 @@ internal sealed class ProcessRunRegistry
 
     private static bool IsKey(string? name) => name is { Length: 8 } && name.All(char.IsAsciiHexDigitLower);
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int flock(SafeFileHandle fd, int operation);
-
     private sealed class Held(FileStream file, SemaphoreSlim gate) : IDisposable
     {
         public void Dispose()
         {
-            file.Dispose(); // closing the only descriptor releases the flock
+            file.Dispose(); // closing the descriptor releases the flock
             gate.Release();
         }
     }
