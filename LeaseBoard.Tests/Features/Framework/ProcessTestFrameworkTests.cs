@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Framework;
 using LeaseBoard.Tests.TestSupport;
@@ -131,16 +132,18 @@ public sealed class ProcessTestFrameworkTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_run_another_instance_started_is_unknown_as_after_an_app_restart()
+    public async Task A_run_is_unknown_to_a_driver_on_another_registry_and_on_another_environment()
     {
         var before = Create(start: "sh ./hang.sh");
         var runId = await before.StartRunAsync(Request(), default);
-        var after = Create(start: "sh ./hang.sh");
+        var elsewhere = Create(start: "sh ./hang.sh", stateDirectory: TempFile("other-state"));
 
-        Assert.Equal(RunPhase.Unknown, (await after.GetRunStatusAsync("env-1", runId, default)).Phase);
+        Assert.Equal(RunPhase.Unknown, (await elsewhere.GetRunStatusAsync("env-1", runId, default)).Phase);
         Assert.Equal(RunPhase.Unknown, (await before.GetRunStatusAsync("env-2", runId, default)).Phase);
-        Assert.Empty(await after.ListActiveRunsAsync(default));
-        await after.StopRunAsync("env-1", runId, force: true, default); // a no-op, not an error
+        Assert.Equal(RunPhase.Unknown, (await before.GetRunStatusAsync("env-1", "proc-1-0123abcd", default)).Phase);
+        Assert.Empty(await elsewhere.ListActiveRunsAsync(default));
+        await elsewhere.StopRunAsync("env-1", runId, force: true, default); // a no-op, not an error
+        await before.StopRunAsync("env-2", runId, force: true, default);
         Assert.Equal(RunPhase.Running, (await before.GetRunStatusAsync("env-1", runId, default)).Phase);
     }
 
@@ -311,6 +314,291 @@ public sealed class ProcessTestFrameworkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_running_run_is_adopted_after_a_restart_and_its_progress_goes_on_in_the_only_test_process()
+    {
+        var go = TempFile("go");
+        var startedAfter = DateTime.UtcNow.AddSeconds(-1);
+        var before = Create(start: "sh ./heartbeat.sh {spec}");
+        var runId = await before.StartRunAsync(Request(spec: go), default);
+        await StatusWhen(before, runId, s => s.ProgressPercent == 40);
+        await before.DisposeAsync();
+
+        var after = Create(start: "sh ./heartbeat.sh {spec}");
+        var adopted = await after.GetRunStatusAsync("env-1", runId, default);
+
+        Assert.Equal((RunPhase.Running, 40, "PROGRESS 40"), (adopted.Phase, adopted.ProgressPercent, adopted.Detail));
+        Assert.InRange(adopted.LastActivityUtc!.Value, startedAfter, DateTime.UtcNow); // the log's last write, before the restart
+        Assert.Equal([new ActiveRun("env-1", runId)], await after.ListActiveRunsAsync(default));
+        await File.WriteAllTextAsync(go, "");
+        var resumed = await StatusWhen(after, runId, s => s.ProgressPercent == 60);
+        Assert.Equal(RunPhase.Running, resumed.Phase);
+        Assert.Equal([GroupOf(runId)], TestGroups(go));
+        Assert.Single(RunFolders());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public async Task A_run_that_ended_while_the_app_was_down_reports_the_exit_code_its_shell_recorded(int exitCode)
+    {
+        var go = TempFile("go");
+        var before = Create(start: $"sh ./wait-then-exit.sh {{spec}} {exitCode}");
+        var runId = await before.StartRunAsync(Request(spec: go), default);
+        await StatusWhen(before, runId, s => s.ProgressPercent == 30);
+        await before.DisposeAsync();
+        await File.WriteAllTextAsync(go, "");
+        await Eventually.TrueAsync(() => GroupMembers(GroupOf(runId)).Count == 0, Timeout, "the run ended");
+
+        var after = Create(start: "sh ./wait-then-exit.sh {spec}");
+        var status = await after.GetRunStatusAsync("env-1", runId, default);
+
+        if (exitCode == 0)
+        {
+            Assert.Equal((RunPhase.Succeeded, 100), (status.Phase, status.ProgressPercent));
+            Assert.EndsWith("finishing with 0", status.Detail);
+        }
+        else
+        {
+            Assert.Equal((RunPhase.Failed, 30), (status.Phase, status.ProgressPercent));
+            Assert.StartsWith("Exited with code 3.", status.Detail);
+            Assert.EndsWith("\nfinishing with 3", status.Detail);
+        }
+        Assert.Empty(await after.ListActiveRunsAsync(default));
+    }
+
+    [Fact]
+    public async Task A_graceful_stop_after_a_restart_ends_the_adopted_run_and_empties_its_process_group()
+    {
+        var before = Create(start: "sh ./hang.sh; echo the next step ran");
+        var runId = await before.StartRunAsync(Request(), default);
+        await StatusWhen(before, runId, s => s.ProgressPercent == 40);
+        await before.DisposeAsync();
+
+        var after = Create(start: "sh ./hang.sh");
+        await after.StopRunAsync("env-1", runId, force: false, default);
+
+        var stopped = await StatusWhen(after, runId, s => s.Phase != RunPhase.Running);
+        Assert.Equal(RunPhase.Failed, stopped.Phase);
+        Assert.StartsWith("Exited with code 143 (killed by SIGTERM).", stopped.Detail);
+        Assert.DoesNotContain("the next step ran", stopped.Detail);
+        await Eventually.TrueAsync(() => GroupMembers(GroupOf(runId)).Count == 0, Timeout, "the run's process group is empty");
+        Assert.Empty(await after.ListActiveRunsAsync(default));
+    }
+
+    [Fact]
+    public async Task A_force_stop_after_a_restart_kills_an_adopted_run_that_ignores_SIGTERM_and_its_end_says_so()
+    {
+        var childPidFile = TempFile("child.pid");
+        var before = Create(start: "sh ./stubborn.sh {spec}");
+        var runId = await before.StartRunAsync(Request(spec: childPidFile), default);
+        await StatusWhen(before, runId, s => s.ProgressPercent == 5);
+        var child = int.Parse(File.ReadAllText(childPidFile));
+        await before.DisposeAsync();
+
+        var after = Create(start: "sh ./stubborn.sh {spec}");
+        await after.StopRunAsync("env-1", runId, force: false, default);
+        var shrugged = await StatusWhen(after, runId, s => s.Detail?.EndsWith("ignoring SIGTERM") == true);
+        Assert.Equal(RunPhase.Running, shrugged.Phase);
+
+        await after.StopRunAsync("env-1", runId, force: true, default);
+
+        var killed = await StatusWhen(after, runId, s => s.Phase != RunPhase.Running);
+        Assert.Equal(RunPhase.Failed, killed.Phase);
+        Assert.StartsWith("Killed by a force stop (SIGKILL).", killed.Detail);
+        await Eventually.TrueAsync(() => !IsAlive(child), Timeout, $"the background child {child} is gone");
+        await Eventually.TrueAsync(() => GroupMembers(GroupOf(runId)).Count == 0, Timeout, "the run's process group is empty");
+    }
+
+    [Fact]
+    public async Task A_second_start_with_the_same_token_returns_the_same_run_from_the_same_driver_and_after_a_restart()
+    {
+        var marker = $"once-{Guid.NewGuid():N}";
+        var before = Create(start: "sh ./hang.sh {spec}");
+        var runId = await before.StartRunAsync(Request(spec: marker, token: 3), default);
+
+        Assert.Equal(runId, await before.StartRunAsync(Request(spec: marker, token: 3), default));
+        await before.DisposeAsync();
+        var after = Create(start: "sh ./hang.sh {spec}");
+        Assert.Equal(runId, await after.StartRunAsync(Request(spec: marker, token: 3), default));
+
+        await StatusWhen(after, runId, s => s.ProgressPercent == 40);
+        Assert.Equal([GroupOf(runId)], TestGroups(marker));
+        Assert.Single(RunFolders());
+    }
+
+    [Fact]
+    public async Task Concurrent_starts_with_the_same_token_from_two_drivers_start_one_test()
+    {
+        var marker = $"once-{Guid.NewGuid():N}";
+        var one = Create(start: "sh ./hang.sh {spec}");
+        var other = Create(start: "sh ./hang.sh {spec}");
+
+        var ids = await Task.WhenAll(
+            Task.Run(() => one.StartRunAsync(Request(spec: marker, token: 3), default)),
+            Task.Run(() => other.StartRunAsync(Request(spec: marker, token: 3), default)),
+            Task.Run(() => one.StartRunAsync(Request(spec: marker, token: 3), default)),
+            Task.Run(() => other.StartRunAsync(Request(spec: marker, token: 3), default)));
+
+        var runId = Assert.Single(ids.Distinct());
+        await StatusWhen(other, runId, s => s.ProgressPercent == 40);
+        Assert.Equal([GroupOf(runId)], TestGroups(marker));
+        Assert.Single(RunFolders());
+    }
+
+    [Fact]
+    public async Task A_start_whose_driver_died_before_recording_the_process_is_recognised_from_the_pid_its_shell_wrote()
+    {
+        var marker = $"once-{Guid.NewGuid():N}";
+        var before = Create(start: "sh ./hang.sh {spec}");
+        var runId = await before.StartRunAsync(Request(spec: marker, token: 2), default);
+        await StatusWhen(before, runId, s => s.ProgressPercent == 40);
+        await before.DisposeAsync();
+        EditRecord(runId, run => run["runId"] = run["processGroup"] = run["startTime"] = null); // as if the app died right after the spawn
+
+        var after = Create(start: "sh ./hang.sh {spec}");
+
+        Assert.Equal(runId, await after.StartRunAsync(Request(spec: marker, token: 2), default));
+        Assert.Equal(RunPhase.Running, (await after.GetRunStatusAsync("env-1", runId, default)).Phase);
+        Assert.Equal([GroupOf(runId)], TestGroups(marker));
+    }
+
+    [Fact]
+    public async Task A_recorded_start_that_never_got_a_process_is_started_by_a_later_start_with_its_token_once_it_is_old()
+    {
+        var before = Create(start: "sh ./progress.sh");
+        var recorded = await before.StartRunAsync(Request(token: 2), default);
+        await StatusWhen(before, recorded, s => s.Phase != RunPhase.Running);
+        await before.DisposeAsync();
+        // As if the app died between recording the run and spawning it.
+        foreach (var file in (string[])["pid", "exit-code", "output.log"]) File.Delete(Path.Combine(RunDirectory(recorded), file));
+        EditRecord(recorded, run =>
+        {
+            run["runId"] = run["processGroup"] = run["startTime"] = run["finishedUtc"] = null;
+            run["createdUtc"] = DateTime.UtcNow;
+        });
+        var after = Create(start: "sh ./progress.sh");
+
+        var tooSoon = await Assert.ThrowsAsync<TestFrameworkException>(() => after.StartRunAsync(Request(token: 2), default));
+        Assert.Contains("try again shortly", tooSoon.Message);
+
+        EditRecord(recorded, run => run["createdUtc"] = DateTime.UtcNow.AddMinutes(-1));
+        var runId = await after.StartRunAsync(Request(token: 2), default);
+
+        Assert.NotEqual(recorded, runId);
+        Assert.EndsWith(recorded[recorded.LastIndexOf('-')..], runId); // the same record, now with its process
+        Assert.Equal(RunPhase.Succeeded, (await StatusWhen(after, runId, s => s.Phase != RunPhase.Running)).Phase);
+        Assert.Single(RunFolders());
+    }
+
+    [Fact]
+    public async Task A_token_older_than_the_newest_seen_before_a_restart_is_refused_for_start_and_reset()
+    {
+        var before = Create();
+        await before.ResetEnvironmentAsync("env-1", 5, default);
+        await before.DisposeAsync();
+
+        var after = Create();
+
+        var stale = await Assert.ThrowsAsync<StaleFencingTokenException>(() => after.StartRunAsync(Request(token: 4), default));
+        Assert.Equal((4, 5), (stale.Token, stale.Newest));
+        await Assert.ThrowsAsync<StaleFencingTokenException>(() => after.ResetEnvironmentAsync("env-1", 4, default));
+        Assert.Empty(RunFolders());
+
+        await after.StartRunAsync(Request(token: 6), default);
+        var later = Create();
+        await Assert.ThrowsAsync<StaleFencingTokenException>(() => later.ResetEnvironmentAsync("env-1", 5, default));
+        await later.ResetEnvironmentAsync("env-1", 6, default);
+    }
+
+    [Fact]
+    public async Task A_run_whose_processes_vanished_without_an_exit_code_is_unknown_after_a_restart()
+    {
+        var before = Create(start: "sh ./hang.sh");
+        var runId = await before.StartRunAsync(Request(), default);
+        await StatusWhen(before, runId, s => s.ProgressPercent == 40);
+        await before.DisposeAsync();
+        await KillGroup(GroupOf(runId)); // killed behind LeaseBoard's back: its shell had no last word
+        await Eventually.TrueAsync(() => GroupMembers(GroupOf(runId)).Count == 0, Timeout, "the run's process group is empty");
+
+        var after = Create(start: "sh ./hang.sh");
+        var status = await after.GetRunStatusAsync("env-1", runId, default);
+
+        Assert.Equal(RunPhase.Unknown, status.Phase);
+        Assert.StartsWith($"Run {runId} is gone without an exit code", status.Detail);
+        Assert.Empty(await after.ListActiveRunsAsync(default));
+        await after.StopRunAsync("env-1", runId, force: true, default); // nothing to stop, so no force stop to explain it
+        Assert.Equal(RunPhase.Unknown, (await after.GetRunStatusAsync("env-1", runId, default)).Phase);
+    }
+
+    [Fact]
+    public async Task A_record_pointing_at_a_process_with_another_start_time_is_not_alive_and_that_process_is_never_signalled()
+    {
+        var before = Create(start: "sh ./hang.sh");
+        var runId = await before.StartRunAsync(Request(), default);
+        await StatusWhen(before, runId, s => s.ProgressPercent == 40);
+        await before.DisposeAsync();
+        await KillGroup(GroupOf(runId));
+        await Eventually.TrueAsync(() => GroupMembers(GroupOf(runId)).Count == 0, Timeout, "the run's process group is empty");
+        using var stranger = Process.Start("setsid", ["sleep", "300"]); // leads a group of its own, as a reused pid would
+        try
+        {
+            await Eventually.TrueAsync(() => Stat(stranger.Id) is { Group: var group } && group == stranger.Id, Timeout, "the stranger leads its group");
+            EditRecord(runId, run =>
+            {
+                run["processGroup"] = stranger.Id;
+                run["startTime"] = Stat(stranger.Id)!.Value.StartTime + 1;
+            });
+
+            var after = Create(start: "sh ./hang.sh");
+            Assert.NotEqual(RunPhase.Running, (await after.GetRunStatusAsync("env-1", runId, default)).Phase);
+            Assert.Empty(await after.ListActiveRunsAsync(default));
+            await after.StopRunAsync("env-1", runId, force: false, default);
+            await after.StopRunAsync("env-1", runId, force: true, default);
+
+            Assert.True(IsAlive(stranger.Id), "the unrelated process survived both stops");
+            Assert.False(stranger.HasExited);
+        }
+        finally
+        {
+            stranger.Kill();
+            await stranger.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Finished_runs_are_forgotten_after_the_retention_but_their_fencing_tokens_are_not()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        var framework = Create(start: "sh ./progress.sh", time: time);
+        var finished = await framework.StartRunAsync(Request(token: 5), default);
+        await StatusWhen(framework, finished, s => s.Phase == RunPhase.Succeeded);
+        var running = await framework.StartRunAsync(Request(token: 1) with { EnvironmentKey = "env-2" }, default);
+
+        time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        await framework.StartRunAsync(Request(token: 1) with { EnvironmentKey = "env-3" }, default);
+
+        Assert.False(Directory.Exists(RunDirectory(finished)), "the finished run's folder is gone");
+        Assert.Equal(RunPhase.Unknown, (await framework.GetRunStatusAsync("env-1", finished, default)).Phase);
+        Assert.True(Directory.Exists(RunDirectory(running)), "a run nobody saw end is kept a retention from now");
+        var stale = await Assert.ThrowsAsync<StaleFencingTokenException>(() => Create(time: time).StartRunAsync(Request(token: 4), default));
+        Assert.Equal(5, stale.Newest);
+    }
+
+    [Fact]
+    public async Task A_driver_without_a_state_directory_says_which_setting_is_missing()
+    {
+        var options = new ProcessFrameworkOptions { StartCommand = "sh ./progress.sh", HealthCommand = "true", ResetCommand = "true" };
+        Assert.Empty(Validate(options)); // the app's setup fills a default; only the driver insists
+        await using var framework = new ProcessTestFramework(Options.Create(options), TimeProvider.System, NullLogger<ProcessTestFramework>.Instance);
+
+        var start = await Assert.ThrowsAsync<TestFrameworkException>(() => framework.StartRunAsync(Request(), default));
+        var reset = await Assert.ThrowsAsync<TestFrameworkException>(() => framework.ResetEnvironmentAsync("env-1", 1, default));
+
+        Assert.StartsWith("LeaseBoard:Framework:Process:StateDirectory is not set", start.Message);
+        Assert.Equal(start.Message, reset.Message);
+    }
+
+    [Fact]
     public void Options_name_the_setting_that_is_missing_or_unsafe()
     {
         var missing = Validate(new ProcessFrameworkOptions());
@@ -337,7 +625,10 @@ public sealed class ProcessTestFrameworkTests : IAsyncLifetime
     [Fact]
     public async Task A_quoted_placeholder_is_refused_even_when_the_options_were_not_validated()
     {
-        var options = new ProcessFrameworkOptions { StartCommand = "sh ./show-inputs.sh '{spec}'", HealthCommand = "true", ResetCommand = "true" };
+        var options = new ProcessFrameworkOptions
+        {
+            StartCommand = "sh ./show-inputs.sh '{spec}'", HealthCommand = "true", ResetCommand = "true", StateDirectory = StateDirectory,
+        };
         var framework = new ProcessTestFramework(Options.Create(options), TimeProvider.System, NullLogger<ProcessTestFramework>.Instance);
         _frameworks.Add(framework);
 
@@ -355,18 +646,26 @@ public sealed class ProcessTestFrameworkTests : IAsyncLifetime
         foreach (var framework in _frameworks)
         {
             foreach (var run in await framework.ListActiveRunsAsync(default))
+            {
                 await framework.StopRunAsync(run.EnvironmentKey, run.RunId, force: true, default);
-            await framework.DisposeAsync();
+                // Until then the driver that started it may still be recording its exit code in the folder deleted below.
+                await Eventually.MatchesAsync(() => framework.GetRunStatusAsync(run.EnvironmentKey, run.RunId, default),
+                    s => s.Phase != RunPhase.Running, Timeout, $"The end of {run.RunId}");
+            }
         }
+        foreach (var framework in _frameworks) await framework.DisposeAsync();
         _temp.Delete(recursive: true);
     }
 
+    /// <summary>A new driver on the test's registry: a second one stands for the app after a restart.</summary>
     private ProcessTestFramework Create(
-        string start = "sh ./progress.sh", string health = "true", string reset = "true", TimeProvider? time = null, int outputLines = 10)
+        string start = "sh ./progress.sh", string health = "true", string reset = "true", TimeProvider? time = null, int outputLines = 10,
+        string? stateDirectory = null)
     {
         var options = new ProcessFrameworkOptions
         {
             StartCommand = start, HealthCommand = health, ResetCommand = reset, WorkingDirectory = Scripts, OutputLines = outputLines,
+            StateDirectory = stateDirectory ?? StateDirectory,
         };
         Assert.Empty(Validate(options));
         var framework = new ProcessTestFramework(Options.Create(options), time ?? TimeProvider.System, NullLogger<ProcessTestFramework>.Instance);
@@ -387,6 +686,53 @@ public sealed class ProcessTestFrameworkTests : IAsyncLifetime
         return results.Select(r => r.ErrorMessage!).ToList();
     }
 
+    private string StateDirectory => Path.Combine(_temp.FullName, "state");
+
+    /// <summary>The registry's folder of a run: runs/&lt;key&gt;, the key being the last part of its id.</summary>
+    private string RunDirectory(string runId) => Path.Combine(StateDirectory, "runs", runId[(runId.LastIndexOf('-') + 1)..]);
+
+    private string[] RunFolders() =>
+        Directory.Exists(Path.Combine(StateDirectory, "runs")) ? Directory.GetDirectories(Path.Combine(StateDirectory, "runs")) : [];
+
+    /// <summary>Changes a run's run.json as a crash or a reused pid would leave it.</summary>
+    private void EditRecord(string runId, Action<JsonObject> edit)
+    {
+        var path = Path.Combine(RunDirectory(runId), "run.json");
+        var run = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(run);
+        File.WriteAllText(path, run.ToJsonString());
+    }
+
+    private static async Task KillGroup(int group)
+    {
+        using var kill = Process.Start("kill", ["-KILL", "--", $"-{group}"]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>
+    /// The process groups of live processes with this exact argument: of the test processes runs started (not of
+    /// the shells that started them, whose argument is the whole command). Each run leads a group of its own, so
+    /// a second test is a second group; counting processes would also count a shell's fork before it execs.
+    /// </summary>
+    private static List<int> TestGroups(string argument) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && IsAlive(pid) && CommandLine(pid).Contains(argument))
+            .Select(pid => Stat(pid)?.Group ?? 0).Where(group => group != 0).Distinct()
+            .ToList();
+
+    private static string[] CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
     private string TempFile(string name) => Path.Combine(_temp.FullName, name);
 
     private static string Quoted(string path) => "'" + path.Replace("'", @"'\''") + "'";
@@ -405,14 +751,14 @@ public sealed class ProcessTestFrameworkTests : IAsyncLifetime
             .Where(pid => pid > 0 && Stat(pid) is { State: not ('Z' or 'X') } stat && stat.Group == group)
             .ToList();
 
-    /// <summary>State and process group from /proc/&lt;pid&gt;/stat, or null once the process is gone.</summary>
-    private static (char State, int Group)? Stat(int pid)
+    /// <summary>State, process group and start time from /proc/&lt;pid&gt;/stat, or null once the process is gone.</summary>
+    private static (char State, int Group, long StartTime)? Stat(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (fields[0][0], int.Parse(fields[2]));
+            return (fields[0][0], int.Parse(fields[2]), long.Parse(fields[19]));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -16,7 +16,8 @@ public sealed class ProcessFrameworkOptions : IValidatableObject
     /// <summary>
     /// Starts a test and runs as long as it does; exit code 0 means it passed. Every output line is a heartbeat
     /// and <c>PROGRESS n</c> (0-100) reports progress. Placeholders: {environment} {reservation} {token} {kind}
-    /// {spec} {deadline} (ISO 8601 UTC).
+    /// {spec} {deadline} (ISO 8601 UTC). It runs in the shell that records its exit code, so it should not
+    /// <c>exec</c> the test: that shell would be gone and, after an app restart, the outcome unknown.
     /// </summary>
     [Required(ErrorMessage = "LeaseBoard:Framework:Process:StartCommand is required: the shell command that starts a test.")]
     public string StartCommand { get; set; } = "";
@@ -29,6 +30,14 @@ public sealed class ProcessFrameworkOptions : IValidatableObject
     [Required(ErrorMessage = "LeaseBoard:Framework:Process:ResetCommand is required: the shell command that resets an environment.")]
     public string ResetCommand { get; set; } = "";
 
+    /// <summary>
+    /// The folder of the driver's run registry (runs, their output and exit codes, the newest fencing token per
+    /// environment), created if missing. Runs outlive the app, so an app that restarts finds them here. Must be on
+    /// this host's local disk (flock, atomic rename) and shared by every app process on the host that uses the
+    /// driver. Not a [Required] setting: the app's setup fills a default; the driver refuses to work without one.
+    /// </summary>
+    public string StateDirectory { get; set; } = "";
+
     /// <summary>Where the commands run; the app's current directory when empty.</summary>
     public string? WorkingDirectory { get; set; }
 
@@ -36,7 +45,7 @@ public sealed class ProcessFrameworkOptions : IValidatableObject
     [Range(1, 200, ErrorMessage = "LeaseBoard:Framework:Process:OutputLines must be between 1 and 200.")]
     public int OutputLines { get; set; } = 10;
 
-    /// <summary>How long a finished run's outcome stays queryable before its id becomes unknown.</summary>
+    /// <summary>How long a finished run's outcome stays queryable (and its log on disk) before its id becomes unknown.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = "LeaseBoard:Framework:Process:FinishedRunRetention must be between 1 minute and 30 days.")]
     public TimeSpan FinishedRunRetention { get; set; } = TimeSpan.FromDays(1);
 
