@@ -47,6 +47,9 @@ public static class LeaseSetup
         builder.Services.PostConfigure<SimulatedFrameworkOptions>(o => o.StatePath = string.IsNullOrWhiteSpace(o.StatePath)
             ? Path.Combine(stateFolder, "simulated-framework.db")
             : Path.GetFullPath(o.StatePath, contentRoot));
+        builder.Services.PostConfigure<ProcessFrameworkOptions>(o => o.StateDirectory = string.IsNullOrWhiteSpace(o.StateDirectory)
+            ? Path.Combine(stateFolder, "process-runs")
+            : Path.GetFullPath(o.StateDirectory, contentRoot));
         var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var leases = builder.Configuration.GetSection(LeaseOptions.Section).Get<LeaseOptions>() ?? new LeaseOptions();
 
