@@ -40,6 +40,7 @@ public sealed class LeaseEngineBenchmarks(ITestOutputHelper output)
     public async Task Supervise_pass_cost_grows_with_active_work_not_with_history()
     {
         output.WriteLine($"5 environments, 5 running leases: {await MeasureAsync(environments: 5, upcomingEach: 4, history: 0, running: 5)}");
+        output.WriteLine($"50 environments, 50 running leases: {await MeasureAsync(environments: 50, upcomingEach: 4, history: 0, running: 50)}");
         output.WriteLine($"1,000 environments x 20 upcoming, 20 running: {await MeasureAsync(environments: 1000, upcomingEach: 20, history: 0, running: 20)}");
         output.WriteLine($"1,000 environments x 20 upcoming, 20 running, + 200,000 finished reservations and 200,000 health samples: {await MeasureAsync(environments: 1000, upcomingEach: 20, history: 200_000, running: 20)}");
     }
