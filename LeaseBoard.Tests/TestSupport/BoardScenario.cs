@@ -42,6 +42,6 @@ public static class BoardScenario
     {
         var environmentId = await EnvironmentIdAsync(services, environmentKey);
         var done = await services.GetRequiredService<EnvironmentCare>().QuarantineAsync(environmentId, reason, "admin:test", CancellationToken.None);
-        Assert.True(done, $"{environmentKey} was quarantined");
+        Assert.True(done is not null, $"{environmentKey} was quarantined");
     }
 }

@@ -125,6 +125,10 @@ public sealed class AdminComponentTests : ComponentTestBase
 
         log.WaitForAssertion(() => Assert.Equal(3, log.FindAll("[data-testid=audit-row]").Count));
         Assert.Contains("newest by ada", log.FindAll("[data-testid=audit-row]")[0].TextContent);
+        // One name for an environment (its display name, the key on hover), and times labelled with their zone.
+        var where = log.FindAll("[data-testid=audit-row] td")[3];
+        Assert.Equal(("Env 1", "env-1"), (where.TextContent, where.GetAttribute("title")));
+        Assert.Matches(@"^When \(.+\)$", log.Find("[data-testid=audit-when-header]").TextContent);
         log.Find("input[data-testid=audit-user]").Change("ada");
         log.WaitForAssertion(() => Assert.Equal(2, log.FindAll("[data-testid=audit-row]").Count));
         Assert.DoesNotContain(log.FindAll("[data-testid=audit-row]"), r => r.TextContent.Contains("by the system"));

@@ -89,10 +89,16 @@ public sealed class AdminServiceTests
     {
         await using var h = await LeaseHarness.CreateAsync();
         var upcoming = await h.BookAsync(4, h.At(14), Hour);
+        for (var env = 1; env <= 5; env++)
+            if (env != 4) await h.BookAsync(env, h.At(16), Hour, actor: TestActors.Ben);
+        var stuck = await h.BookAsync(4, h.At(16), Hour, actor: new Actor("local:cleo", "Cleo", IsAdmin: false));
 
         var result = await h.DriveAsync(() => h.Admin.QuarantineAsync(Admin, h.Env(4).Id, "Disk controller errors", andForceRelease: false));
 
         Assert.True(result.Succeeded, result.Message);
+        // The outcome says which reservations went where, and which could not move.
+        Assert.Equal($"Env 4 quarantined. Its upcoming reservations: '{upcoming.Title}' of {upcoming.OwnerName} moved from Env 4 to Env 1; " +
+                     $"'{stuck.Title}' of {stuck.OwnerName} at risk (no environment free for its slot).", result.Message);
         var environment = await h.EnvironmentAsync(4);
         Assert.Equal((EnvironmentState.Quarantined, "Disk controller errors", Admin.Id), (environment.State, environment.QuarantineReason, environment.QuarantinedBy));
         Assert.NotEqual(h.Env(4).Id, (await h.ReservationAsync(upcoming.Id)).EnvironmentId);
@@ -225,6 +231,8 @@ public sealed class AdminServiceTests
         var result = await h.DriveAsync(() => h.Admin.SetFaultsAsync(Admin, h.Env(1).Id, new FaultProfile { HealthLatencyMs = 500 }, hangCurrentRun: true, "drill"));
 
         Assert.True(result.Succeeded, result.Message);
+        Assert.Equal("Env 1 now plays: health checks take 500 ms longer. Its current run now hangs.", result.Message);
+        Assert.Contains(await h.AuditAsync(), a => a.Action == AuditActions.AdminFaults && a.Details.EndsWith("done — Env 1 now plays: health checks take 500 ms longer. Its current run now hangs."));
         Assert.Equal(500, h.Framework.FaultsOf("env-1").HealthLatencyMs);
         await h.AdvanceUntilAsync(async () => (await h.ReservationAsync(lease.Id)).State == ReservationState.Failed, TimeSpan.FromMinutes(30), "hang detected and stopped");
         Assert.Equal(TestRunState.Hung, (await h.ReservationAsync(lease.Id)).Runs.Single().State);

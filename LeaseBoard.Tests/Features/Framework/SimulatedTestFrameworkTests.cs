@@ -115,3 +115,14 @@ public sealed class SimulatedTestFrameworkTests : IDisposable
         try { _folder.Delete(recursive: true); } catch (IOException) { }
     }
 }
+
+public sealed class FaultProfileTests
+{
+    [Fact]
+    public void A_fault_profile_reads_as_a_sentence()
+    {
+        Assert.Equal("no faults", FaultProfile.None.Describe());
+        Assert.Equal("hangs at 40 %, crashes at 60 %, every start fails, health checks take 300 ms longer, health checks fail, resets fail, stops go unanswered",
+            new FaultProfile { HangAtPercent = 40, CrashAtPercent = 60, FailStart = true, HealthLatencyMs = 300, FailHealth = true, FailReset = true, UnresponsiveStop = true }.Describe());
+    }
+}

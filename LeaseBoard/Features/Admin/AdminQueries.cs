@@ -16,7 +16,8 @@ public sealed record AdminEnvironmentRow(
 
 public sealed record AuditFilter(int? EnvironmentId = null, string? User = null, string? Action = null, DateTime? FromUtc = null, DateTime? ToUtc = null);
 
-public sealed record AuditRow(long Id, DateTime AtUtc, string Actor, string Action, string? EnvironmentKey, int? ReservationId, string Details);
+public sealed record AuditRow(long Id, DateTime AtUtc, string Actor, string Action, string? EnvironmentKey, int? ReservationId, string Details,
+    string? EnvironmentName = null);
 
 public sealed record AuditPage(IReadOnlyList<AuditRow> Rows, int Total);
 
@@ -108,5 +109,5 @@ public sealed class AdminQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvid
         from a in query
         join e in db.Environments on a.EnvironmentId equals e.Id into environments
         from e in environments.DefaultIfEmpty()
-        select new AuditRow(a.Id, a.AtUtc, a.Actor, a.Action, e == null ? null : e.Key, a.ReservationId, a.Details);
+        select new AuditRow(a.Id, a.AtUtc, a.Actor, a.Action, e == null ? null : e.Key, a.ReservationId, a.Details, e == null ? null : e.Name);
 }

@@ -50,11 +50,14 @@ public sealed partial class AdminService(
             var released = "";
             if (andForceRelease && await CurrentLeaseIdAsync(environment.Id, ct) is { } lease)
                 released = " " + (await engine.ForceReleaseAsync(lease, reason, actor.Id, ct)).Message;
-            var quarantined = await care.QuarantineAsync(environment.Id, reason, actor.Id, ct);
-            if (!quarantined)
+            var relocations = await care.QuarantineAsync(environment.Id, reason, actor.Id, ct);
+            if (relocations is null)
                 return AdminResult.Refused($"{environment.Name} is already {(await StateOfAsync(environment.Id, ct)).ToString().ToLowerInvariant()}.{released}");
             var leaseNote = andForceRelease || await CurrentLeaseIdAsync(environment.Id, ct) is null ? "" : " The running lease was left alone.";
-            return AdminResult.Done($"{environment.Name} quarantined; its upcoming reservations were moved or flagged.{released}{leaseNote}");
+            var upcoming = relocations.Count == 0
+                ? "It had no upcoming reservations."
+                : $"Its upcoming reservations: {string.Join("; ", relocations.Select(r => r.Describe()))}.";
+            return AdminResult.Done($"{environment.Name} quarantined. {upcoming}{released}{leaseNote}");
         });
 
     public Task<AdminResult> ReturnToServiceAsync(Actor actor, int environmentId, string reason, bool evenIfUnhealthy, CancellationToken ct = default) =>
@@ -192,7 +195,7 @@ public sealed partial class AdminService(
             if (!UsesSimulatedFramework) return Task.FromResult(AdminResult.Refused("Faults can only be injected into the simulated test framework."));
             simulated.SetFaults(environment.Key, faults);
             var hung = hangCurrentRun && simulated.HangCurrentRun(environment.Key) ? " Its current run now hangs." : "";
-            return Task.FromResult(AdminResult.Done($"Faults of {environment.Key}: {faults}.{hung}"));
+            return Task.FromResult(AdminResult.Done($"{environment.Name} now plays: {faults.Describe()}.{hung}"));
         });
 
     private async Task<AdminResult> ActAsync(Actor actor, int environmentId, string reason, string action, CancellationToken ct,
@@ -219,7 +222,7 @@ public sealed partial class AdminService(
             db.AuditEntries.Add(new AuditEntry
             {
                 AtUtc = Now, Actor = actor.Id, Action = action, EnvironmentId = environment.Id,
-                Details = Rules.Truncate($"{actor.DisplayName} on {environment.Key}. Reason: {reason} Outcome: {(result.Succeeded ? "done" : "refused")} — {result.Message}", 2000),
+                Details = Rules.Truncate($"{actor.DisplayName} on {environment.Name}. Reason: {reason} Outcome: {(result.Succeeded ? "done" : "refused")} — {result.Message}", 2000),
             });
             await db.SaveChangesAsync(ct);
         }

@@ -41,6 +41,20 @@ public sealed record FaultProfile
     public bool UnresponsiveStop { get; init; }
 
     public static readonly FaultProfile None = new();
+
+    /// <summary>The faults in a sentence for people ("hangs at 40 %, health takes +500 ms longer"), or "no faults".</summary>
+    public string Describe()
+    {
+        var parts = new List<string>();
+        if (HangAtPercent is { } hang) parts.Add($"hangs at {hang} %");
+        if (CrashAtPercent is { } crash) parts.Add($"crashes at {crash} %");
+        if (FailStart) parts.Add("every start fails");
+        if (HealthLatencyMs > 0) parts.Add($"health checks take {HealthLatencyMs} ms longer");
+        if (FailHealth) parts.Add("health checks fail");
+        if (FailReset) parts.Add("resets fail");
+        if (UnresponsiveStop) parts.Add("stops go unanswered");
+        return parts.Count == 0 ? "no faults" : string.Join(", ", parts);
+    }
 }
 
 /// <summary>The simulated framework, from <c>LeaseBoard:Framework:Simulated</c>.</summary>

@@ -8,6 +8,12 @@ using Microsoft.Extensions.Options;
 
 namespace LeaseBoard.Features.Leases;
 
+/// <summary>What became of one upcoming reservation of a quarantined environment: moved to <see cref="MovedTo"/>, or at risk.</summary>
+public sealed record Relocation(int ReservationId, string Title, string OwnerName, DateTime StartUtc, string From, string? MovedTo)
+{
+    public string Describe() => MovedTo is { } to ? $"'{Title}' of {OwnerName} moved from {From} to {to}" : $"'{Title}' of {OwnerName} at risk (no environment free for its slot)";
+}
+
 /// <summary>
 /// Keeps environments usable: probes their health, cleans them after a lease, quarantines them when
 /// they are sick, and moves their upcoming reservations elsewhere. Idempotent like the lease engine.
@@ -101,14 +107,15 @@ public sealed partial class EnvironmentCare(
     /// Takes an environment out of service. Its upcoming reservations move to a healthy environment
     /// free for the same slot, or are marked at risk with a message for the owner.
     /// </summary>
-    public async Task<bool> QuarantineAsync(int environmentId, string reason, string by, CancellationToken ct, EnvironmentState? onlyFrom = null)
+    /// <returns>What became of each upcoming reservation, or null when the environment was not quarantined (it already was, or was retired).</returns>
+    public async Task<IReadOnlyList<Relocation>?> QuarantineAsync(int environmentId, string reason, string by, CancellationToken ct, EnvironmentState? onlyFrom = null)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
             var environment = await db.Environments.FirstAsync(e => e.Id == environmentId, ct);
-            if (environment.State is EnvironmentState.Quarantined or EnvironmentState.Retired) return false;
-            if (onlyFrom is { } expected && environment.State != expected) return false;
+            if (environment.State is EnvironmentState.Quarantined or EnvironmentState.Retired) return null;
+            if (onlyFrom is { } expected && environment.State != expected) return null;
             environment.State = EnvironmentState.Quarantined;
             environment.StateSinceUtc = Now;
             environment.QuarantineReason = reason.Length > 1000 ? reason[..1000] : reason;
@@ -118,14 +125,13 @@ public sealed partial class EnvironmentCare(
             if (!await SaveAsync(db, ct)) continue;
             Publish(environment);
             LogQuarantined(environment.Key, reason);
-            await RelocateUpcomingAsync(environment, ct);
-            return true;
+            return await RelocateUpcomingAsync(environment, ct);
         }
-        return false;
+        return null;
     }
 
     /// <summary>Moves each upcoming reservation of a quarantined environment to another one free for the same slot, or marks it at risk.</summary>
-    public async Task RelocateUpcomingAsync(TestEnvironment quarantined, CancellationToken ct)
+    public async Task<IReadOnlyList<Relocation>> RelocateUpcomingAsync(TestEnvironment quarantined, CancellationToken ct)
     {
         var now = Now;
         List<Reservation> upcoming;
@@ -140,6 +146,7 @@ public sealed partial class EnvironmentCare(
                 .OrderBy(e => e.SortOrder).Select(e => e.Id).ToListAsync(ct);
         }
 
+        var relocations = new List<Relocation>();
         foreach (var reservation in upcoming)
         {
             BookingResult? moved = null;
@@ -163,7 +170,10 @@ public sealed partial class EnvironmentCare(
             }
             if (await SaveAsync(db, ct))
                 events.Publish(new ReservationChanged(current.Id, current.EnvironmentId, current.State, current.AtRisk ? "at-risk" : "relocated"));
+            relocations.Add(new Relocation(reservation.Id, reservation.Title, reservation.OwnerName, reservation.StartUtc, quarantined.Name,
+                moved?.Reservation?.Environment?.Name));
         }
+        return relocations;
     }
 
     /// <summary>Reservations on this environment whose slot has begun start now (the environment was busy at their start).</summary>
