@@ -74,8 +74,8 @@ public static class LeaseSetup
             .UseStorage(services.GetRequiredService<JobStorage>()));
         if (leases.RunJobServer)
         {
-            // Before the job server starts: the Process driver's runs are local to one host (see the check).
-            builder.Services.AddHostedService<ProcessDriverHostCheck>();
+            // Before the job server starts: the drivers know their runs on one host only (see the check).
+            builder.Services.AddHostedService<FrameworkHostCheck>();
             builder.Services.AddHangfireServer((services, o) =>
             {
                 // This host's own activator: Hangfire's static one belongs to whichever host configured it last.
