@@ -3,6 +3,7 @@ using Hangfire.Server;
 using LeaseBoard.Features.Framework;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LeaseBoard.Tests.Features.Framework;
 
@@ -26,24 +27,54 @@ public sealed class FrameworkHostCheckTests
             FrameworkHostCheck.Problem(FrameworkDriver.Simulated, [("lab-b:5:1d2e", Now)], "lab-a", Now));
     }
 
+    [Theory]
+    [InlineData(FrameworkDriver.Process)]
+    [InlineData(FrameworkDriver.Simulated)]
+    public async Task Start_up_is_refused_when_another_hosts_job_server_beats_again_while_it_waits(FrameworkDriver driver)
+    {
+        using var storage = new InMemoryStorage();
+        const string other = "other-lab-host:4242:0f3c";
+        using (var connection = storage.GetConnection())
+            connection.AnnounceServer(other, new ServerContext { Queues = ["default"], WorkerCount = 4 });
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+
+        var starting = Check(storage, driver, clock).StartAsync(CancellationToken.None);
+        Assert.False(starting.IsCompleted, "a recent record of another host's server is looked at again before refusing");
+        await Task.Delay(20); // the storage stamps heartbeats with the real clock: let it move
+        using (var connection = storage.GetConnection())
+            connection.Heartbeat(other);
+        await AdvanceUntilDoneAsync(clock, starting);
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => starting);
+        Assert.Contains("a job server on other-lab-host already runs on this database", refused.Message);
+    }
+
     [Fact]
-    public async Task Start_up_is_refused_while_another_hosts_job_server_shares_the_job_storage_and_allowed_when_it_is_gone()
+    public async Task Start_up_goes_ahead_once_another_hosts_server_record_goes_stale_as_a_killed_containers_does()
     {
         using var storage = new InMemoryStorage();
         using (var connection = storage.GetConnection())
-            connection.AnnounceServer("other-lab-host:4242:0f3c", new ServerContext { Queues = ["default"], WorkerCount = 4 });
+            connection.AnnounceServer("replaced-container:1:aa11", new ServerContext { Queues = ["default"], WorkerCount = 4 });
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
 
-        var process = Check(storage, FrameworkDriver.Process);
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => process.StartAsync(CancellationToken.None));
-        Assert.Contains("a job server on other-lab-host already runs on this database", refused.Message);
+        var starting = Check(storage, FrameworkDriver.Process, clock).StartAsync(CancellationToken.None);
+        await AdvanceUntilDoneAsync(clock, starting);
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Check(storage, FrameworkDriver.Simulated).StartAsync(CancellationToken.None));
-
-        using (var connection = storage.GetConnection())
-            connection.RemoveServer("other-lab-host:4242:0f3c");
-        await process.StartAsync(CancellationToken.None);
+        await starting; // no exception: the silent record was a dead server
+        Assert.True(clock.GetUtcNow() - DateTimeOffset.UtcNow >= FrameworkHostCheck.AliveWithin - TimeSpan.FromSeconds(5), "it waited for the record to go stale");
+        await Check(new InMemoryStorage(), FrameworkDriver.Process, clock).StartAsync(CancellationToken.None); // alone on the storage: at once
     }
 
-    private static FrameworkHostCheck Check(InMemoryStorage storage, FrameworkDriver driver) =>
-        new(storage, Options.Create(new FrameworkOptions { Driver = driver }), TimeProvider.System, NullLogger<FrameworkHostCheck>.Instance);
+    private static async Task AdvanceUntilDoneAsync(FakeTimeProvider clock, Task task)
+    {
+        for (var i = 0; i < 40 && !task.IsCompleted; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(5));
+            await Task.WhenAny(task, Task.Delay(50));
+        }
+        Assert.True(task.IsCompleted, "the check decided within 200 s of simulated time");
+    }
+
+    private static FrameworkHostCheck Check(InMemoryStorage storage, FrameworkDriver driver, TimeProvider clock) =>
+        new(storage, Options.Create(new FrameworkOptions { Driver = driver }), clock, NullLogger<FrameworkHostCheck>.Instance);
 }

@@ -14,28 +14,59 @@ namespace LeaseBoard.Features.Framework;
 public sealed partial class FrameworkHostCheck(
     JobStorage storage, IOptions<FrameworkOptions> framework, TimeProvider clock, ILogger<FrameworkHostCheck> logger) : IHostedService
 {
-    /// <summary>A server whose last heartbeat is older than this is gone (Hangfire's own heartbeat is every 30 s).</summary>
-    public static readonly TimeSpan AliveWithin = TimeSpan.FromMinutes(2);
+    /// <summary>A live Hangfire server beats every 30 s: one silent for longer than this is gone.</summary>
+    public static readonly TimeSpan AliveWithin = TimeSpan.FromSeconds(65);
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    private static readonly TimeSpan LookAgainEvery = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A server record of another host may be a live server — or one just killed (a replaced container keeps no
+    /// hostname), whose record Hangfire removes only later. So while such a record is recent, wait and look
+    /// again: a server that beats again is alive and this start is refused; one whose beat goes stale was gone.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var servers = storage.GetMonitoringApi().Servers().Select(s => (s.Name, s.Heartbeat));
-        if (Problem(framework.Value.Driver, servers, Environment.MachineName, clock.GetUtcNow().UtcDateTime) is { } problem)
+        var driver = framework.Value.Driver;
+        var first = OtherHosts(Servers());
+        if (Problem(driver, first, Environment.MachineName, Now) is null) return;
+        var beats = first.ToDictionary(s => s.Name, s => s.HeartbeatUtc);
+        LogWaiting(string.Join(", ", beats.Keys), AliveWithin.TotalSeconds);
+        while (true)
         {
-            LogRefused(problem);
-            throw new InvalidOperationException(problem);
+            await Task.Delay(LookAgainEvery, clock, cancellationToken);
+            var servers = Servers();
+            if (servers.FirstOrDefault(s => beats.TryGetValue(s.Name, out var before) && s.HeartbeatUtc > before) is { Name: not null } alive)
+            {
+                var problem = Problem(driver, [alive], Environment.MachineName, DateTime.MinValue, ignoreAge: true)!;
+                LogRefused(problem);
+                throw new InvalidOperationException(problem);
+            }
+            if (Problem(driver, servers, Environment.MachineName, Now) is null)
+            {
+                LogWasGone(string.Join(", ", beats.Keys));
+                return;
+            }
         }
-        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private List<(string Name, DateTime? HeartbeatUtc)> Servers() => storage.GetMonitoringApi().Servers().Select(s => (s.Name, s.Heartbeat)).ToList();
+
+    private static List<(string Name, DateTime? HeartbeatUtc)> OtherHosts(List<(string Name, DateTime? HeartbeatUtc)> servers) =>
+        servers.Where(s => !string.Equals(HostOf(s.Name), Environment.MachineName, StringComparison.OrdinalIgnoreCase)).ToList();
+
+    private static string HostOf(string serverName) => serverName.Split(':')[0];
+
     /// <summary>Why this host may not run a job server with the driver, or null. Hangfire names servers "host:pid:guid".</summary>
-    public static string? Problem(FrameworkDriver driver, IEnumerable<(string Name, DateTime? HeartbeatUtc)> servers, string machineName, DateTime nowUtc)
+    public static string? Problem(FrameworkDriver driver, IEnumerable<(string Name, DateTime? HeartbeatUtc)> servers, string machineName, DateTime nowUtc,
+        bool ignoreAge = false)
     {
         var others = servers
-            .Where(s => s.HeartbeatUtc is { } beat && nowUtc - beat < AliveWithin)
-            .Select(s => s.Name.Split(':')[0])
+            .Where(s => ignoreAge || s.HeartbeatUtc is { } beat && nowUtc - beat < AliveWithin)
+            .Select(s => HostOf(s.Name))
             .Where(host => !string.Equals(host, machineName, StringComparison.OrdinalIgnoreCase))
             .Distinct(StringComparer.OrdinalIgnoreCase).Order().ToList();
         if (others.Count == 0) return null;
@@ -45,6 +76,12 @@ public sealed partial class FrameworkHostCheck(
         return $"{FrameworkOptions.Section}:Driver is {why}, but a job server on {string.Join(", ", others)} already runs on this database. " +
                "Run every job server on one host, and set LeaseBoard:Leases:RunJobServer=false on instances elsewhere (they can still serve pages and the API).";
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job server(s) {Servers} of another host beat recently: waiting up to {Seconds} s to see whether they are alive before this job server starts")]
+    private partial void LogWaiting(string servers, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job server(s) {Servers} stopped beating: they were gone; this job server starts")]
+    private partial void LogWasGone(string servers);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Refusing to start: {Problem}")]
     private partial void LogRefused(string problem);
