@@ -69,6 +69,19 @@ public sealed class AdminAccessTests(SharedAppFixture app)
     }
 
     [Fact]
+    public async Task The_admins_only_page_does_not_tell_an_admin_they_are_not_one()
+    {
+        using var client = app.CreateClient();
+        (await client.SignInAsAdminAsync("Ada Admin")).Dispose();
+
+        using var page = await client.GetAsync("/denied");
+
+        Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
+        var document = new HtmlParser().ParseDocument(await page.Content.ReadAsStringAsync());
+        Assert.Equal("You are signed in as Ada Admin, an admin, so you may open admin pages.", Squash(document.QuerySelector("[data-testid=admins-only-who]")?.TextContent));
+    }
+
+    [Fact]
     public async Task Admin_audit_csv_export_answers_an_admin_with_escaped_csv()
     {
         using var client = app.CreateClient();
