@@ -128,7 +128,8 @@ public static class ApiSetup
         app.MapReservationApi();
         app.MapCalendarFeeds();
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference("/api/docs", o => o.WithTitle("LeaseBoard API")).AllowAnonymous();
+        // The reference must work air-gapped: its script is served from the package, and its fonts from Scalar's CDN are turned off.
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("LeaseBoard API").DisableDefaultFonts()).AllowAnonymous();
         return app;
     }
 }

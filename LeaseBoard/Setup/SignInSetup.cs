@@ -26,6 +26,8 @@ public static class Roles
 public static class SignInSetup
 {
     public const string LocalSignInPath = "/signin";
+    /// <summary>Where a signed-in user is sent when a page is not for them (a non-admin opening an admin page).</summary>
+    public const string DeniedPath = "/denied";
     /// <summary>Entra ID bearer tokens for the API (scripts and pipelines of the organisation), when AzureAd is configured.</summary>
     public const string EntraBearerScheme = "EntraBearer";
 
@@ -40,6 +42,8 @@ public static class SignInSetup
                 .AddMicrosoftIdentityWebApp(builder.Configuration.GetSection("AzureAd"));
             builder.Services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme,
                 o => o.TokenValidationParameters.RoleClaimType = "roles");
+            // Otherwise a refusal goes to the cookie handler's default /Account/AccessDenied, which this app does not have.
+            builder.Services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o => o.AccessDeniedPath = DeniedPath);
             builder.Services.AddAuthentication()
                 .AddMicrosoftIdentityWebApi(builder.Configuration.GetSection("AzureAd"), EntraBearerScheme, subscribeToJwtBearerMiddlewareDiagnosticsEvents: false);
         }
@@ -56,7 +60,7 @@ public static class SignInSetup
                 .AddCookie(o =>
                 {
                     o.LoginPath = LocalSignInPath;
-                    o.AccessDeniedPath = "/denied";
+                    o.AccessDeniedPath = DeniedPath;
                     o.Cookie.Name = "LeaseBoard.Auth";
                     o.Cookie.HttpOnly = true;
                     o.Cookie.SameSite = SameSiteMode.Lax;

@@ -14,7 +14,11 @@ public sealed record AdminEnvironmentRow(
     int Id, string Key, string Name, EnvironmentState State, HealthStatus Health, int? LatencyMs, DateTime? LastCheckUtc, int Failures,
     string? HealthDetail, string? QuarantineReason, string? QuarantinedBy, LeaseSummary? Lease, NextReservation? Next, MaintenanceRow? Maintenance);
 
-public sealed record AuditFilter(int? EnvironmentId = null, string? User = null, string? Action = null, DateTime? FromUtc = null, DateTime? ToUtc = null);
+public sealed record AuditFilter(int? EnvironmentId = null, string? User = null, string? Action = null, DateTime? FromUtc = null, DateTime? ToUtc = null)
+{
+    /// <summary>No filter set: the whole log.</summary>
+    public bool IsEmpty => EnvironmentId is null && string.IsNullOrWhiteSpace(User) && string.IsNullOrWhiteSpace(Action) && FromUtc is null && ToUtc is null;
+}
 
 public sealed record AuditRow(long Id, DateTime AtUtc, string Actor, string Action, string? EnvironmentKey, int? ReservationId, string Details,
     string? EnvironmentName = null);

@@ -35,19 +35,28 @@ public sealed class ReservationQueries(IDbContextFactory<LeaseBoardDb> dbs, Time
     public async Task<List<ReservationRow>> BetweenAsync(DateTime fromUtc, DateTime toUtc, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        return await Rows(db.Reservations.Where(r => r.StartUtc < toUtc && r.EndUtc > fromUtc && r.State != ReservationState.Cancelled))
-            .ToListAsync(ct);
+        return await Rows(db.Reservations.Where(r => r.StartUtc < toUtc && r.EndUtc > fromUtc && r.State != ReservationState.Cancelled)
+            .OrderBy(r => r.StartUtc)).ToListAsync(ct);
     }
 
-    /// <summary>The user's reservations that are upcoming or running, then the most recent finished ones.</summary>
+    /// <summary>The user's reservations that are upcoming or running (soonest first), then the most recent finished ones (newest first).</summary>
     public async Task<List<ReservationRow>> MineAsync(string ownerId, int recentFinished = 20, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var live = await Rows(db.Reservations.Where(r => r.OwnerId == ownerId && ReservationStates.Live.Contains(r.State))).ToListAsync(ct);
-        var finished = await Rows(db.Reservations.Where(r => r.OwnerId == ownerId && !ReservationStates.Live.Contains(r.State)))
-            .OrderByDescending(r => r.StartUtc).Take(recentFinished).ToListAsync(ct);
+        var live = await MineLive(db, ownerId).ToListAsync(ct);
+        var finished = await MineFinished(db, ownerId, recentFinished).ToListAsync(ct);
         return [.. live, .. finished];
     }
+
+    // Sorting and limiting happen on the entity, before the projection: EF cannot translate an
+    // OrderBy on a member of the constructed row.
+    internal static IQueryable<ReservationRow> MineLive(LeaseBoardDb db, string ownerId) =>
+        Rows(db.Reservations.Where(r => r.OwnerId == ownerId && ReservationStates.Live.Contains(r.State))
+            .OrderBy(r => r.StartUtc).ThenBy(r => r.Id));
+
+    internal static IQueryable<ReservationRow> MineFinished(LeaseBoardDb db, string ownerId, int take) =>
+        Rows(db.Reservations.Where(r => r.OwnerId == ownerId && !ReservationStates.Live.Contains(r.State))
+            .OrderByDescending(r => r.StartUtc).ThenByDescending(r => r.Id).Take(take));
 
     public async Task<ReservationRow?> ByIdAsync(int id, CancellationToken ct = default)
     {
@@ -57,8 +66,9 @@ public sealed class ReservationQueries(IDbContextFactory<LeaseBoardDb> dbs, Time
 
     public DateTime UtcNow => clock.GetUtcNow().UtcDateTime;
 
+    /// <summary>The row projection; the caller filters and orders the reservations first.</summary>
     private static IQueryable<ReservationRow> Rows(IQueryable<Reservation> reservations) =>
-        reservations.OrderBy(r => r.StartUtc).Select(r => new ReservationRow(
+        reservations.Select(r => new ReservationRow(
             r.Id, r.EnvironmentId, r.Environment!.Key, r.Environment.Name, r.OwnerId, r.OwnerName,
             r.Title, r.TestKind, r.TestSpec, r.StartUtc, r.EndUtc, r.State, r.Outcome, r.AtRisk,
             r.Runs.OrderByDescending(x => x.Id).Select(x => (TestRunState?)x.State).FirstOrDefault(),

@@ -1,0 +1,100 @@
+using Bunit;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.Api;
+using LeaseBoard.Features.Booking;
+using LeaseBoard.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace LeaseBoard.Tests.Features.Booking;
+
+/// <summary>The "My reservations" page on a real database, Ana signed in; "now" is Monday 30 Nov 2026 09:02 UTC.</summary>
+public sealed class MyReservationsPageTests : ComponentTestBase
+{
+    public MyReservationsPageTests() => Services.AddSingleton<ApiTokenService>();
+
+    private IRenderedComponent<MyReservationsPage> RenderPage(string loaded)
+    {
+        var page = Render<MyReservationsPage>();
+        page.WaitForElement(loaded);
+        return page;
+    }
+
+    private Task<Reservation> SeedAsync(int env, DateTime start, DateTime end, ReservationState state, string title, Actor? owner = null) =>
+        new ReservationBuilder(Env(env).Id, start, end).InState(state).Titled(title).OwnedBy(owner ?? TestActors.Ana).SaveAsync(Database);
+
+    [Fact]
+    public void My_reservations_without_any_shows_the_empty_state_with_a_way_to_book()
+    {
+        var page = RenderPage("[data-testid=mine-empty]");
+
+        Assert.Contains("You have no reservations yet.", page.Find("[data-testid=mine-empty]").TextContent);
+        Assert.Equal("book", page.Find("[data-testid=mine-empty] a").GetAttribute("href"));
+        Assert.Empty(page.FindAll("[data-testid=reservation-row]"));
+    }
+
+    [Fact]
+    public async Task My_reservations_lists_only_the_users_own_with_the_action_each_state_allows()
+    {
+        var active = await SeedAsync(1, At(8), At(11), ReservationState.Active, "Running soak");
+        var scheduled = await SeedAsync(2, At(14), At(15), ReservationState.Scheduled, "Afternoon load");
+        await SeedAsync(3, At(9, daysAhead: -1), At(10, daysAhead: -1), ReservationState.Completed, "Yesterday's chaos");
+        await SeedAsync(4, At(14), At(15), ReservationState.Scheduled, "Ben's own", TestActors.Ben);
+
+        var page = RenderPage("[data-testid=reservation-row]");
+
+        Assert.Equal(["Running soak", "Afternoon load", "Yesterday's chaos"], page.FindAll("[data-testid=reservation-row]").Select(r => r.TextContent));
+        Assert.Equal(active.Id.ToString(), page.Find("[data-testid=reservation-release]").GetAttribute("data-reservation-id"));
+        Assert.Equal(scheduled.Id.ToString(), page.Find("[data-testid=reservation-cancel]").GetAttribute("data-reservation-id"));
+    }
+
+    [Fact]
+    public async Task My_reservations_release_now_asks_first_then_releases_the_running_one()
+    {
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        var active = await SeedAsync(1, At(8), At(11), ReservationState.Active, "Running soak");
+        var page = RenderPage("[data-testid=reservation-release]");
+
+        page.Find("[data-testid=reservation-release]").Click();
+        var yes = dialogs.WaitForElements(".mud-message-box button").Single(b => b.TextContent.Contains("Release now"));
+        Assert.Contains("Stop 'Running soak' on Env 1", dialogs.Find(".mud-message-box").TextContent);
+        yes.Click();
+
+        page.WaitForAssertion(() => Assert.Equal("Releasing", page.Find("[data-testid=reservation-row]").GetAttribute("data-state")));
+        Assert.Empty(page.FindAll("[data-testid=reservation-release]"));
+        Assert.Equal(ReservationState.Releasing, (await Services.GetRequiredService<ReservationQueries>().ByIdAsync(active.Id))!.State);
+        var shown = Assert.Single(Services.GetRequiredService<ISnackbar>().ShownSnackbars);
+        Assert.Equal(Severity.Success, shown.Severity);
+    }
+
+    [Fact]
+    public async Task My_reservations_keep_running_leaves_the_lease_alone()
+    {
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        var active = await SeedAsync(1, At(8), At(11), ReservationState.Active, "Running soak");
+        var page = RenderPage("[data-testid=reservation-release]");
+
+        page.Find("[data-testid=reservation-release]").Click();
+        dialogs.WaitForElements(".mud-message-box button").Single(b => b.TextContent.Contains("Keep running")).Click();
+
+        dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll(".mud-message-box")));
+        Assert.Equal(ReservationState.Active, (await Services.GetRequiredService<ReservationQueries>().ByIdAsync(active.Id))!.State);
+        Assert.Single(page.FindAll("[data-testid=reservation-release]"));
+    }
+
+    [Fact]
+    public async Task My_reservations_subscribe_shows_a_feed_url_whose_token_opens_only_the_feeds()
+    {
+        var page = RenderPage("[data-testid=mine-empty]");
+
+        page.Find("[data-testid=feed-subscribe]").Click();
+
+        var url = page.WaitForElement("[data-testid=feed-url]").TextContent;
+        Assert.StartsWith("http://localhost/feeds/mine.ics?token=lb_", url);
+        var token = Uri.UnescapeDataString(url[(url.IndexOf("token=", StringComparison.Ordinal) + "token=".Length)..]);
+        var valid = await Services.GetRequiredService<ApiTokenService>().ValidateAsync(token);
+        Assert.Equal((ApiScope.Feed, TestActors.Ana.Id), (valid!.Scope, valid.OwnerId));
+    }
+}
