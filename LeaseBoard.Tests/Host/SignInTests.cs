@@ -1,5 +1,7 @@
 using System.Net;
 using AngleSharp.Html.Parser;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using LeaseBoard.Tests.TestSupport;
 
 namespace LeaseBoard.Tests.Host;
@@ -51,6 +53,11 @@ public sealed class SignInTests(SharedAppFixture app)
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var document = new HtmlParser().ParseDocument(await page.Content.ReadAsStringAsync());
         Assert.Equal("Ana Host", document.QuerySelector("[data-testid=user-name]")?.TextContent.Trim());
+
+        // The sign-in recorded the person, so pages can show the name where records keep only the id.
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<LeaseBoard.Data.LeaseBoardDb>>().CreateDbContextAsync();
+        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == "local:ana host");
+        Assert.Equal(("Ana Host", false), (person.DisplayName, person.IsAdmin));
     }
 
     [Theory]

@@ -18,6 +18,7 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<MaintenanceWindow> MaintenanceWindows => Set<MaintenanceWindow>();
     public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<Person> People => Set<Person>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -109,6 +110,11 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
             e.HasOne<TestEnvironment>().WithMany().HasForeignKey(x => x.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
         });
 
+        model.Entity<Person>(e =>
+        {
+            e.Property(x => x.Id).HasMaxLength(256);
+            e.Property(x => x.DisplayName).HasMaxLength(256);
+        });
         model.Entity<Notification>(e =>
         {
             e.HasIndex(x => new { x.UserId, x.AtUtc });

@@ -1,3 +1,4 @@
+using LeaseBoard.Features.SignIn;
 using System.Security.Claims;
 using LeaseBoard.Domain;
 using Microsoft.AspNetCore.Antiforgery;
@@ -68,6 +69,20 @@ public static class SignInSetup
                     o.SlidingExpiration = true;
                 });
         }
+
+        // Every sign-in (local or Entra ID: both end in the cookie) records the person's current name and role.
+        builder.Services.AddSingleton<PeopleService>();
+        builder.Services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+        {
+            var previous = o.Events.OnSigningIn;
+            o.Events.OnSigningIn = async context =>
+            {
+                await previous(context);
+                if (context.Principal?.Identity?.IsAuthenticated == true)
+                    await context.HttpContext.RequestServices.GetRequiredService<PeopleService>()
+                        .RecordSignInAsync(context.Principal.ToActor(), context.HttpContext.RequestAborted);
+            };
+        });
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Roles.AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin));

@@ -118,6 +118,7 @@ public sealed class AdminComponentTests : ComponentTestBase
             db.AuditEntries.Add(new AuditEntry { AtUtc = Now.AddMinutes(-2), Actor = "local:ada", Action = AuditActions.AdminQuarantine, EnvironmentId = Env(1).Id, Details = "older by ada" });
             db.AuditEntries.Add(new AuditEntry { AtUtc = Now.AddMinutes(-1), Actor = "system", Action = AuditActions.LeaseStarted, EnvironmentId = Env(2).Id, Details = "by the system" });
             db.AuditEntries.Add(new AuditEntry { AtUtc = Now, Actor = "local:ada", Action = AuditActions.AdminReturn, EnvironmentId = Env(1).Id, Details = "newest by ada" });
+            db.People.Add(new Person { Id = "local:ada", DisplayName = "Ada Lovelace", IsAdmin = true, LastSignInUtc = Now });
             await db.SaveChangesAsync();
         }
 
@@ -129,10 +130,14 @@ public sealed class AdminComponentTests : ComponentTestBase
         var where = log.FindAll("[data-testid=audit-row] td")[3];
         Assert.Equal(("Env 1", "env-1"), (where.TextContent, where.GetAttribute("title")));
         Assert.Matches(@"^When \(.+\)$", log.Find("[data-testid=audit-when-header]").TextContent);
-        log.Find("input[data-testid=audit-user]").Change("ada");
+        // People by the name they signed in with (the id on hover); LeaseBoard's own entries by its name.
+        var who = log.FindAll("[data-testid=audit-who]");
+        Assert.Equal([("Ada Lovelace", "local:ada"), ("LeaseBoard", "system"), ("Ada Lovelace", "local:ada")],
+            who.Select(w => (w.TextContent, w.GetAttribute("title"))).ToList());
+        log.Find("input[data-testid=audit-user]").Change("Lovelace"); // a name finds them as well as an id
         log.WaitForAssertion(() => Assert.Equal(2, log.FindAll("[data-testid=audit-row]").Count));
         Assert.DoesNotContain(log.FindAll("[data-testid=audit-row]"), r => r.TextContent.Contains("by the system"));
-        Assert.Contains("user=ada", log.Find("[data-testid=audit-csv]").GetAttribute("href"));
+        Assert.Contains("user=Lovelace", log.Find("[data-testid=audit-csv]").GetAttribute("href"));
     }
 
     [Fact]

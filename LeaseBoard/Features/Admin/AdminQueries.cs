@@ -21,7 +21,11 @@ public sealed record AuditFilter(int? EnvironmentId = null, string? User = null,
 }
 
 public sealed record AuditRow(long Id, DateTime AtUtc, string Actor, string Action, string? EnvironmentKey, int? ReservationId, string Details,
-    string? EnvironmentName = null);
+    string? EnvironmentName = null, string? ActorName = null)
+{
+    /// <summary>Who, for people: the name they last signed in with, LeaseBoard itself, or the id of someone never seen signing in.</summary>
+    public string Who => ActorName ?? (Actor == AuditEntry.SystemActor ? "LeaseBoard" : Actor);
+}
 
 public sealed record AuditPage(IReadOnlyList<AuditRow> Rows, int Total);
 
@@ -101,7 +105,7 @@ public sealed class AdminQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvid
         if (!string.IsNullOrWhiteSpace(filter.User))
         {
             var user = filter.User.Trim();
-            query = query.Where(a => a.Actor.Contains(user));
+            query = query.Where(a => a.Actor.Contains(user) || db.People.Any(p => p.Id == a.Actor && p.DisplayName.Contains(user)));
         }
         if (!string.IsNullOrWhiteSpace(filter.Action)) query = query.Where(a => a.Action == filter.Action);
         if (filter.FromUtc is { } from) query = query.Where(a => a.AtUtc >= from);
@@ -113,5 +117,8 @@ public sealed class AdminQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvid
         from a in query
         join e in db.Environments on a.EnvironmentId equals e.Id into environments
         from e in environments.DefaultIfEmpty()
-        select new AuditRow(a.Id, a.AtUtc, a.Actor, a.Action, e == null ? null : e.Key, a.ReservationId, a.Details, e == null ? null : e.Name);
+        join p in db.People on a.Actor equals p.Id into people
+        from p in people.DefaultIfEmpty()
+        select new AuditRow(a.Id, a.AtUtc, a.Actor, a.Action, e == null ? null : e.Key, a.ReservationId, a.Details, e == null ? null : e.Name,
+            p == null ? null : p.DisplayName);
 }
