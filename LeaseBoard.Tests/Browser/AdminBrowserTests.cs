@@ -34,7 +34,8 @@ public sealed class AdminBrowserTests(SharedAppFixture app)
             // The admin's own entry, newest first, with the reason (the system's entries of the quarantine follow it).
             var entry = admin.Locator($"[data-testid=audit-row][data-action='{AuditActions.AdminQuarantine}']").Filter(new() { HasText = reason });
             await Assertions.Expect(entry).ToHaveCountAsync(1);
-            await Assertions.Expect(entry).ToContainTextAsync("local:ada admin");
+            await Assertions.Expect(entry.GetByTestId("audit-who")).ToHaveTextAsync("Ada Admin"); // by name, the id on hover
+            await Assertions.Expect(entry.GetByTestId("audit-who")).ToHaveAttributeAsync("title", "local:ada admin");
 
             // The engineer's page updates live: env-4 is quarantined, with the reason, and cannot be chosen for booking.
             var env4 = engineer.Locator("[data-testid=upcoming-environment][data-env=env-4]");

@@ -1,3 +1,4 @@
+using LeaseBoard.Features.Environments;
 using Bunit;
 using LeaseBoard.Components.Layout;
 using LeaseBoard.Domain;
@@ -55,6 +56,26 @@ public sealed class AdminComponentTests : ComponentTestBase
         Assert.Contains("Checkout soak", row.QuerySelector("[data-testid=admin-env-next]")!.TextContent);
         foreach (var action in new[] { "force-release", "quarantine", "check-health", "cleanup", "maintenance" })
             Assert.NotNull(row.QuerySelector($"button[data-action={action}]"));
+    }
+
+    [Theory]
+    [InlineData(EnvironmentState.Available)]
+    [InlineData(EnvironmentState.Leased)]
+    [InlineData(EnvironmentState.CleaningUp)]
+    [InlineData(EnvironmentState.Quarantined)]
+    public async Task A_state_has_one_colour_and_word_on_the_admin_page_and_in_the_lane_badges(EnvironmentState state)
+    {
+        await using (var db = Database.CreateDbContext())
+            await db.Environments.Where(e => e.Id == Env(3).Id).ExecuteUpdateAsync(u => u.SetProperty(e => e.State, state));
+
+        var table = Render<AdminEnvironmentsTable>();
+        table.WaitForAssertion(() => Assert.NotNull(table.Find("[data-testid=admin-env-row][data-env=env-3] [data-testid=admin-env-state]")));
+        var adminChip = table.Find("[data-testid=admin-env-row][data-env=env-3] [data-testid=admin-env-state]");
+        var badge = Render<EnvironmentBadges>(p => p.Add(b => b.State, state).Add(b => b.Health, HealthStatus.Healthy)).Find("[data-testid=env-state]");
+
+        static string ColourOf(AngleSharp.Dom.IElement chip) => chip.ClassList.Single(c => c.StartsWith("mud-chip-color-"));
+        Assert.Equal((ColourOf(badge), badge.TextContent.Trim()), (ColourOf(adminChip), adminChip.TextContent.Trim()));
+        if (state == EnvironmentState.Quarantined) Assert.Equal("mud-chip-color-info", ColourOf(adminChip)); // the wall's quarantine blue
     }
 
     [Fact]
