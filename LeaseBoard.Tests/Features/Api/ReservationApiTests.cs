@@ -38,6 +38,10 @@ public sealed class ReservationApiTests(ApiTestHost host) : IClassFixture<ApiTes
         Assert.Contains("Env 1 is taken", problem.GetProperty("detail").GetString());
         Assert.Equal(ApiTestHost.At(2, 10), problem.GetProperty("conflict").GetProperty("startUtc").GetDateTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"));
         Assert.Equal(JsonValueKind.Object, problem.GetProperty("nextFreeSlot").ValueKind);
+        var free = problem.GetProperty("freeSlots").EnumerateArray().Select(f => f.GetProperty("environment").GetString()).ToList();
+        Assert.Equal(3, free.Count);
+        Assert.Equal(3, free.Distinct().Count()); // one choice per environment
+        Assert.Equal(problem.GetProperty("nextFreeSlot").GetProperty("environment").GetString(), free[0]);
     }
 
     [Fact]

@@ -99,6 +99,8 @@ public sealed class BookingFormTests : ComponentTestBase
         Assert.Contains("Env 2 is taken Mon 30 Nov 14:00–15:00 by 'Soak test' (Ben), and 10 minutes after each reservation are kept for cleanup.",
             result.TextContent);
         Assert.Contains("Free instead: Env 1, Mon 30 Nov 14:30–15:30", result.TextContent);
+        // One choice per environment, up to three, so that everyone who lost the slot does not race again for one.
+        Assert.Equal(["Env 1", "Env 3", "Env 4"], form.FindAll("[data-testid=booking-alternative] b").Select(b => b.TextContent).ToList());
 
         form.Find("[data-testid=booking-suggestion]").Click();
 

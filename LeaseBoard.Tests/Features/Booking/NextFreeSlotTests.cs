@@ -60,6 +60,33 @@ public sealed class NextFreeSlotTests
     }
 
     [Fact]
+    public async Task Free_slots_are_the_earliest_on_each_environment_earliest_first_at_most_the_count_asked()
+    {
+        await using var h = await BookingHarness.CreateAsync();
+        for (var n = 1; n <= 5; n++)
+            await h.BookAsync(n, h.At(9), TimeSpan.FromMinutes(120 - 10 * n), TestActors.Admin);
+
+        var slots = await h.Service.FreeSlotsAsync(Hour, null, null, 3);
+
+        Assert.Equal([("env-5", h.At(10, 20)), ("env-4", h.At(10, 30)), ("env-3", h.At(10, 40))], slots.Select(s => (s.EnvironmentKey, s.StartUtc)).ToList());
+    }
+
+    [Fact]
+    public async Task A_refused_booking_offers_the_next_free_slot_on_up_to_three_environments_so_race_losers_spread_out()
+    {
+        await using var h = await BookingHarness.CreateAsync();
+        await h.BookAsync(1, h.At(10), Hour, TestActors.Ben);
+        await h.BookAsync(2, h.At(10), TimeSpan.FromHours(2), TestActors.Ben);
+
+        var lost = await h.Service.BookAsync(new BookingRequest(h.Env(1).Id, h.At(10), Hour, "Late", TestKind.Load, ""), TestActors.Ana);
+
+        Assert.Equal(BookingOutcome.Conflict, lost.Outcome);
+        Assert.Equal([("env-3", h.At(10)), ("env-4", h.At(10)), ("env-5", h.At(10))], lost.Alternatives.Select(s => (s.EnvironmentKey, s.StartUtc)).ToList());
+        Assert.Equal(lost.Alternatives[0], lost.Suggestion);
+        Assert.EndsWith("Next free: Env 3 2026-11-30 10:00 UTC–2026-11-30 11:00 UTC, Env 4 2026-11-30 10:00 UTC–2026-11-30 11:00 UTC, Env 5 2026-11-30 10:00 UTC–2026-11-30 11:00 UTC.", lost.Message);
+    }
+
+    [Fact]
     public async Task On_a_tie_the_preferred_environment_wins_and_otherwise_board_order()
     {
         await using var h = await BookingHarness.CreateAsync();

@@ -190,6 +190,7 @@ public static class ApiEndpoints
                     {
                         ["conflict"] = result.Conflict is { } c ? new SlotDto(c.Slot.EnvironmentKey, c.Slot.StartUtc, c.Slot.EndUtc) : null,
                         ["nextFreeSlot"] = result.Suggestion is { } s ? new SlotDto(s.EnvironmentKey, s.StartUtc, s.EndUtc) : null,
+                        ["freeSlots"] = result.Alternatives.Select(a => new SlotDto(a.EnvironmentKey, a.StartUtc, a.EndUtc)).ToList(),
                     },
                 });
             case BookingOutcome.LimitReached:

@@ -26,6 +26,9 @@ public sealed record BookingResult(
 {
     public bool Succeeded => Outcome == BookingOutcome.Booked;
 
+    /// <summary>Free slots instead, each on another environment, earliest first (the first is <see cref="Suggestion"/>).</summary>
+    public IReadOnlyList<Slot> Alternatives { get; init; } = Suggestion is null ? [] : [Suggestion];
+
     /// <summary>The request repeated an Idempotency-Key: this is the reservation the first request made.</summary>
     public bool Replayed { get; init; }
 

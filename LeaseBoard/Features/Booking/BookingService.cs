@@ -84,13 +84,15 @@ public sealed partial class BookingService(
             return BookingResult.Booked(reservation, $"Booked {environment.Name} {Utc(reservation.StartUtc)}–{Utc(reservation.EndUtc)}.");
         }
 
-        var suggestion = await NextFreeSlotAsync(request.Duration, null, request.StartUtc, ct, preferredEnvironmentId: request.EnvironmentId);
+        var alternatives = await FreeSlotsAsync(request.Duration, null, request.StartUtc, MaxAlternatives, ct, preferredEnvironmentId: request.EnvironmentId);
+        var suggestion = alternatives.FirstOrDefault();
         var message = firstConflict is null
             ? "No environment is free for that slot."
             : request.EnvironmentId is null
                 ? "No environment is free for the whole slot."
                 : $"{firstConflict.Slot.EnvironmentName} is taken {Utc(firstConflict.Slot.StartUtc)}–{Utc(firstConflict.Slot.EndUtc)} by '{firstConflict.Title}' ({firstConflict.OwnerName}), with a {BookingRules.Describe(Rules.ChangeoverBuffer)} changeover after it.";
-        return BookingResult.Conflicting(firstConflict, suggestion, message + (suggestion is null ? "" : $" Next free: {suggestion.EnvironmentName} {Utc(suggestion.StartUtc)}–{Utc(suggestion.EndUtc)}."));
+        var instead = alternatives.Count == 0 ? "" : $" Next free: {string.Join(", ", alternatives.Select(a => $"{a.EnvironmentName} {Utc(a.StartUtc)}–{Utc(a.EndUtc)}"))}.";
+        return BookingResult.Conflicting(firstConflict, suggestion, message + instead) with { Alternatives = alternatives };
     }
 
     /// <summary>Moves and/or resizes a reservation; <paramref name="environmentId"/> changes its lane.</summary>
@@ -197,10 +199,22 @@ public sealed partial class BookingService(
     /// on one environment or on any bookable one; null when none fits inside the horizon.
     /// </summary>
     public async Task<Slot?> NextFreeSlotAsync(TimeSpan duration, int? environmentId, DateTime? fromUtc, CancellationToken ct = default,
+        int? preferredEnvironmentId = null, int? ignoreReservationId = null) =>
+        (await FreeSlotsAsync(duration, environmentId, fromUtc, 1, ct, preferredEnvironmentId, ignoreReservationId)).FirstOrDefault();
+
+    /// <summary>How many free slots (each on another environment) a refused booking offers.</summary>
+    public const int MaxAlternatives = 3;
+
+    /// <summary>
+    /// The earliest slot on each environment (at most <paramref name="count"/>, earliest first; on a tie the preferred
+    /// environment, then board order). Offered to everyone who lost a slot, so that losers of one race spread over
+    /// several choices instead of all racing again for the same one.
+    /// </summary>
+    public async Task<IReadOnlyList<Slot>> FreeSlotsAsync(TimeSpan duration, int? environmentId, DateTime? fromUtc, int count, CancellationToken ct = default,
         int? preferredEnvironmentId = null, int? ignoreReservationId = null)
     {
         var rules = Rules;
-        if (duration < rules.MinDuration || duration > rules.MaxDuration) return null;
+        if (duration < rules.MinDuration || duration > rules.MaxDuration) return [];
         var now = Now;
         var earliest = BookingRules.CeilToGrid(fromUtc is { } f && f > now ? f : BookingRules.FloorToGrid(now, rules), rules);
         if (earliest < now - rules.PastTolerance) earliest = BookingRules.CeilToGrid(now, rules);
@@ -211,7 +225,7 @@ public sealed partial class BookingService(
             .Where(e => e.State != EnvironmentState.Quarantined && e.State != EnvironmentState.Retired
                         && (environmentId == null || e.Id == environmentId))
             .OrderBy(e => e.SortOrder).ToListAsync(ct);
-        if (environments.Count == 0) return null;
+        if (environments.Count == 0) return [];
 
         var ids = environments.Select(e => e.Id).ToList();
         var windowStart = earliest - rules.ChangeoverBuffer;
@@ -229,8 +243,8 @@ public sealed partial class BookingService(
             .ToListAsync(ct);
         var byEnvironment = taken.Concat(blocked).OrderBy(r => r.StartUtc).ToLookup(r => r.EnvironmentId);
 
-        Slot? best = null;
-        foreach (var environment in environments)
+        var slots = new List<(Slot Slot, int Order)>();
+        foreach (var (environment, order) in environments.Select((e, i) => (e, i)))
         {
             var candidate = earliest;
             foreach (var busy in byEnvironment[environment.Id])
@@ -240,12 +254,10 @@ public sealed partial class BookingService(
                 if (afterBusy > candidate) candidate = afterBusy;
             }
             if (candidate > latestStart) continue;
-            var slot = new Slot(environment.Id, environment.Key, environment.Name, candidate, candidate + duration);
-            if (best is null || slot.StartUtc < best.StartUtc
-                || (slot.StartUtc == best.StartUtc && slot.EnvironmentId == preferredEnvironmentId))
-                best = slot;
+            slots.Add((new Slot(environment.Id, environment.Key, environment.Name, candidate, candidate + duration), order));
         }
-        return best;
+        return slots.OrderBy(s => s.Slot.StartUtc).ThenBy(s => s.Slot.EnvironmentId == preferredEnvironmentId ? 0 : 1).ThenBy(s => s.Order)
+            .Take(count).Select(s => s.Slot).ToList();
     }
 
     private sealed record Candidates(List<TestEnvironment> List, string? Error);
