@@ -11,13 +11,35 @@ namespace LeaseBoard.Features.Framework;
 /// server on another host is alive on the same job storage. Instances that only serve pages
 /// (<c>LeaseBoard:Leases:RunJobServer=false</c>) may run anywhere.
 /// </summary>
-public sealed partial class FrameworkHostCheck(
-    JobStorage storage, IOptions<FrameworkOptions> framework, TimeProvider clock, ILogger<FrameworkHostCheck> logger) : IHostedService
+public sealed partial class FrameworkHostCheck : IHostedService
 {
+    private readonly Func<List<(string Name, DateTime? HeartbeatUtc)>> _servers;
+    private readonly IOptions<FrameworkOptions> _framework;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<FrameworkHostCheck> _logger;
+
+    public FrameworkHostCheck(JobStorage storage, IOptions<FrameworkOptions> framework, TimeProvider clock, ILogger<FrameworkHostCheck> logger)
+        : this(() => storage.GetMonitoringApi().Servers().Select(s => (s.Name, s.Heartbeat)).ToList(), framework, clock, logger)
+    {
+    }
+
+    /// <summary>With the job servers' records read from <paramref name="servers"/> (tests play heartbeats through it).</summary>
+    internal FrameworkHostCheck(Func<List<(string Name, DateTime? HeartbeatUtc)>> servers, IOptions<FrameworkOptions> framework, TimeProvider clock,
+        ILogger<FrameworkHostCheck> logger)
+    {
+        _servers = servers;
+        _framework = framework;
+        _clock = clock;
+        _logger = logger;
+    }
+
     /// <summary>A live Hangfire server beats every 30 s: one silent for longer than this is gone.</summary>
     public static readonly TimeSpan AliveWithin = TimeSpan.FromSeconds(65);
 
     private static readonly TimeSpan LookAgainEvery = TimeSpan.FromSeconds(5);
+
+    /// <summary>Heartbeats come 30 s apart; a record read back a little differently (storages convert times) is not a new beat.</summary>
+    private static readonly TimeSpan NewBeat = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// A server record of another host may be a live server — or one just killed (a replaced container keeps no
@@ -26,16 +48,16 @@ public sealed partial class FrameworkHostCheck(
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var driver = framework.Value.Driver;
+        var driver = _framework.Value.Driver;
         var first = OtherHosts(Servers());
         if (Problem(driver, first, Environment.MachineName, Now) is null) return;
         var beats = first.ToDictionary(s => s.Name, s => s.HeartbeatUtc);
         LogWaiting(string.Join(", ", beats.Keys), AliveWithin.TotalSeconds);
         while (true)
         {
-            await Task.Delay(LookAgainEvery, clock, cancellationToken);
+            await Task.Delay(LookAgainEvery, _clock, cancellationToken);
             var servers = Servers();
-            if (servers.FirstOrDefault(s => beats.TryGetValue(s.Name, out var before) && s.HeartbeatUtc > before) is { Name: not null } alive)
+            if (servers.FirstOrDefault(s => beats.TryGetValue(s.Name, out var before) && s.HeartbeatUtc > before + NewBeat) is { Name: not null } alive)
             {
                 var problem = Problem(driver, [alive], Environment.MachineName, DateTime.MinValue, ignoreAge: true)!;
                 LogRefused(problem);
@@ -51,9 +73,9 @@ public sealed partial class FrameworkHostCheck(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+    private DateTime Now => _clock.GetUtcNow().UtcDateTime;
 
-    private List<(string Name, DateTime? HeartbeatUtc)> Servers() => storage.GetMonitoringApi().Servers().Select(s => (s.Name, s.Heartbeat)).ToList();
+    private List<(string Name, DateTime? HeartbeatUtc)> Servers() => _servers();
 
     private static List<(string Name, DateTime? HeartbeatUtc)> OtherHosts(List<(string Name, DateTime? HeartbeatUtc)> servers) =>
         servers.Where(s => !string.Equals(HostOf(s.Name), Environment.MachineName, StringComparison.OrdinalIgnoreCase)).ToList();
