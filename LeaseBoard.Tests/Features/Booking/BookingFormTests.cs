@@ -84,6 +84,24 @@ public sealed class BookingFormTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task A_title_typed_and_booked_straight_away_is_booked_and_the_counter_counts_as_one_types()
+    {
+        var form = RenderForm();
+        form.Find("[data-testid=booking-start]").Change("2026-11-30T14:00");
+        var title = form.Find("[data-testid=booking-title]");
+
+        title.Input("Checkout load test"); // typing only: no change event, no blur before the click
+        Assert.Contains("18 / 120", title.Closest(".mud-input-control")!.QuerySelector(".mud-input-helper-text")!.TextContent);
+        form.Find("[data-testid=booking-spec]").Input("users=500");
+        form.Find("[data-testid=booking-submit]").Click();
+
+        var result = form.WaitForElement("[data-testid=booking-result]");
+        Assert.Equal("booked", result.GetAttribute("data-outcome"));
+        var stored = Assert.Single(await ReservationsAsync());
+        Assert.Equal(("Checkout load test", "users=500"), (stored.Title, stored.TestSpec));
+    }
+
+    [Fact]
     public async Task A_taken_slot_shows_who_holds_it_and_the_next_free_slot_which_books_with_one_click()
     {
         var service = Services.GetRequiredService<BookingService>();
@@ -121,7 +139,7 @@ public sealed class BookingFormTests : ComponentTestBase
     {
         form.Find("[data-testid=booking-start]").Change(start);
         form.Find("[data-testid=booking-duration]").Change(minutes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        form.Find("[data-testid=booking-title]").Change(title);
+        form.Find("[data-testid=booking-title]").Input(title);
     }
 
     private void ChooseEnvironment(IRenderedComponent<BookingForm> form, string name)

@@ -146,13 +146,30 @@ public sealed class CalendarPageTests : ComponentTestBase
         Assert.Contains("Env 2", dialogs.Find("[data-testid=booking-environment]").TextContent);
         Assert.Contains("Env 2, Mon 30 Nov 14:00–15:30", dialogs.Find("[data-testid=reservation-dialog-summary]").TextContent);
 
-        dialogs.Find("[data-testid=booking-title]").Change("Drawn chaos");
+        dialogs.Find("[data-testid=booking-title]").Input("Drawn chaos");
         dialogs.Find("[data-testid=booking-submit]").Click();
 
         dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=booking-form]")));
         var stored = Assert.Single(await ReservationsAsync());
         Assert.Equal(("env-2", "Drawn chaos", At(14), At(15, 30)), (stored.EnvironmentKey, stored.Title, stored.StartUtc, stored.EndUtc));
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-lane=env-2] [data-reservation-id]")));
+    }
+
+    [Fact]
+    public async Task Calendar_a_title_typed_in_the_booking_dialog_books_with_the_next_click()
+    {
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        var page = RenderCalendar();
+        await page.InvokeAsync(() => page.Instance.OnDrawnAsync("env-3", CalendarScriptData.Ms(At(16)), CalendarScriptData.Ms(At(17))));
+        dialogs.WaitForAssertion(() => Assert.Equal("2026-11-30T16:00", dialogs.Find("[data-testid=booking-start]").GetAttribute("value")));
+
+        dialogs.Find("[data-testid=booking-title]").Input("Typed chaos");
+        dialogs.Find("[data-testid=booking-submit]").Click();
+
+        dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=booking-form]")));
+        var stored = Assert.Single(await ReservationsAsync());
+        Assert.Equal(("env-3", "Typed chaos"), (stored.EnvironmentKey, stored.Title));
     }
 
     [Fact]
