@@ -102,6 +102,21 @@ public sealed class BookingFormTests : ComponentTestBase
     }
 
     [Fact]
+    public void The_environment_picker_shows_each_environments_description()
+    {
+        var rows = Rows().Select(r => r.Key == "env-3" ? r with { Description = "High memory, 64 GiB" } : r).ToList();
+        var form = RenderForm(rows);
+
+        form.Find("[data-testid=booking-environment]").MouseDown();
+
+        var items = _popovers!.WaitForElements(".mud-list-item");
+        var env3 = items.Single(i => i.QuerySelector("[data-testid=environment-option-name]")?.TextContent.Trim() == "Env 3");
+        Assert.Equal("High memory, 64 GiB", env3.QuerySelector("[data-testid=environment-option-description]")!.TextContent.Trim());
+        var env1 = items.Single(i => i.QuerySelector("[data-testid=environment-option-name]")?.TextContent.Trim() == "Env 1");
+        Assert.Null(env1.QuerySelector("[data-testid=environment-option-description]"));
+    }
+
+    [Fact]
     public async Task A_taken_slot_shows_who_holds_it_and_the_next_free_slot_which_books_with_one_click()
     {
         var service = Services.GetRequiredService<BookingService>();
@@ -126,12 +141,14 @@ public sealed class BookingFormTests : ComponentTestBase
         Assert.Equal(("env-1", "Chaos run", At(14, 30), At(15, 30)), (booked.EnvironmentKey, booked.Title, booked.StartUtc, booked.EndUtc));
     }
 
-    private IRenderedComponent<BookingForm> RenderForm()
+    private List<EnvironmentRow> Rows() =>
+        Environments.Select(e => new EnvironmentRow(e.Id, e.Key, e.Name, e.Description, e.State, e.Health, e.QuarantineReason)).ToList();
+
+    private IRenderedComponent<BookingForm> RenderForm(IReadOnlyList<EnvironmentRow>? rows = null)
     {
         _popovers = Render<MudPopoverProvider>(); // MudSelect lists its items in a popover
-        var rows = Environments.Select(e => new EnvironmentRow(e.Id, e.Key, e.Name, e.Description, e.State, e.Health, e.QuarantineReason)).ToList();
         return Render<BookingForm>(p => p
-            .Add(x => x.Environments, rows)
+            .Add(x => x.Environments, rows ?? Rows())
             .Add(x => x.OnBooked, (Reservation r) => _booked.Add(r)));
     }
 

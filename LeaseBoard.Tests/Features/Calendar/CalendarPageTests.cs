@@ -132,6 +132,20 @@ public sealed class CalendarPageTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task Calendar_lane_headers_show_the_environments_description_in_full_on_hover()
+    {
+        await using (var db = Database.CreateDbContext())
+            await db.Environments.Where(e => e.Key == "env-3").ExecuteUpdateAsync(s => s.SetProperty(e => e.Description, "High memory, 64 GiB"));
+
+        var page = RenderCalendar();
+
+        var description = page.Find("[data-testid=lane-header][data-env=env-3] [data-testid=lane-description]");
+        Assert.Equal("High memory, 64 GiB", description.TextContent.Trim());
+        Assert.Equal("High memory, 64 GiB", description.GetAttribute("title")); // the header is narrow: the whole text on hover
+        Assert.Empty(page.FindAll("[data-testid=lane-header][data-env=env-1] [data-testid=lane-description]"));
+    }
+
+    [Fact]
     public async Task Calendar_a_drag_result_opens_the_booking_dialog_prefilled_and_confirming_books_it()
     {
         Render<MudPopoverProvider>();
