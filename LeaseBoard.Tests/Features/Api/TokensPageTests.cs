@@ -34,4 +34,38 @@ public sealed class TokensPageTests : ComponentTestBase
         Assert.Empty(page.FindAll("[data-testid=token-error]"));
         Assert.Contains("nightly-chaos pipeline", page.Find("[data-testid=token-row]").TextContent);
     }
+
+    [Fact]
+    public void The_secret_shown_once_is_copied_to_the_clipboard_with_one_click_and_the_button_says_so()
+    {
+        var clipboard = JSInterop.SetupModule("./Features/Api/TokensPage.razor.js");
+        clipboard.Setup<bool>("copy", _ => true).SetResult(true);
+        var page = RenderPage();
+        page.Find("[data-testid=token-name]").Input("ci");
+        page.Find("[data-testid=token-create]").Click();
+        var secret = page.WaitForElement("[data-testid=token-secret]").TextContent;
+
+        page.Find("[data-testid=token-copy]").Click();
+
+        var copied = Assert.Single(clipboard.Invocations, i => i.Identifier == "copy");
+        Assert.Equal(secret, Assert.Single(copied.Arguments));
+        page.WaitForAssertion(() => Assert.Equal("Copied", page.Find("[data-testid=token-copy]").TextContent.Trim()));
+        Assert.Equal("true", page.Find("[data-testid=token-copy]").GetAttribute("data-copied"));
+    }
+
+    [Fact]
+    public void A_refused_copy_says_how_to_copy_by_hand()
+    {
+        var clipboard = JSInterop.SetupModule("./Features/Api/TokensPage.razor.js");
+        clipboard.Setup<bool>("copy", _ => true).SetResult(false);
+        var page = RenderPage();
+        page.Find("[data-testid=token-name]").Input("ci");
+        page.Find("[data-testid=token-create]").Click();
+        page.WaitForElement("[data-testid=token-secret]");
+
+        page.Find("[data-testid=token-copy]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("select the token and press Ctrl+C", page.Find("[data-testid=token-copy-failed]").TextContent));
+        Assert.Equal("Copy", page.Find("[data-testid=token-copy]").TextContent.Trim());
+    }
 }
