@@ -19,9 +19,12 @@ public sealed class BookingFormTests : ComponentTestBase
     {
         var form = RenderForm();
 
-        var start = form.Find("[data-testid=booking-start]");
-        Assert.Equal(("INPUT", "datetime-local", "300"), (start.TagName, start.GetAttribute("type"), start.GetAttribute("step")));
-        Assert.Equal("2026-11-30T09:05", start.GetAttribute("value")); // the next grid step from now
+        // The start is a date field and a 24-hour time field (a native datetime-local follows the browser's locale: AM/PM in en-US).
+        Assert.Equal("2026-11-30T09:05", DateTimeFields.ValueOf(form.Find, "booking-start")); // the next grid step from now
+        var date = form.Find("[data-testid=booking-start-date] input");
+        var time = form.Find("[data-testid=booking-start-time] input");
+        Assert.Equal(("text", "2026-11-30"), (date.GetAttribute("type"), date.GetAttribute("value")));
+        Assert.Equal(("text", "09:05"), (time.GetAttribute("type"), time.GetAttribute("value")));
         Assert.Equal("INPUT", form.Find("[data-testid=booking-duration]").TagName);
         Assert.Equal("INPUT", form.Find("[data-testid=booking-title]").TagName);
         Assert.Equal("BUTTON", form.Find("[data-testid=booking-submit]").TagName);
@@ -87,7 +90,7 @@ public sealed class BookingFormTests : ComponentTestBase
     public async Task A_title_typed_and_booked_straight_away_is_booked_and_the_counter_counts_as_one_types()
     {
         var form = RenderForm();
-        form.Find("[data-testid=booking-start]").Change("2026-11-30T14:00");
+        DateTimeFields.Type(form.Find, "booking-start", "2026-11-30T14:00");
         var title = form.Find("[data-testid=booking-title]");
 
         title.Input("Checkout load test"); // typing only: no change event, no blur before the click
@@ -154,7 +157,7 @@ public sealed class BookingFormTests : ComponentTestBase
 
     private static void Fill(IRenderedComponent<BookingForm> form, string start, int minutes, string title)
     {
-        form.Find("[data-testid=booking-start]").Change(start);
+        DateTimeFields.Type(form.Find, "booking-start", start);
         form.Find("[data-testid=booking-duration]").Change(minutes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         form.Find("[data-testid=booking-title]").Input(title);
     }

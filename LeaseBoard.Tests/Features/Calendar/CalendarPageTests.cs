@@ -155,7 +155,7 @@ public sealed class CalendarPageTests : ComponentTestBase
         await page.InvokeAsync(() => page.Instance.OnDrawnAsync("env-2", CalendarScriptData.Ms(At(14)), CalendarScriptData.Ms(At(15, 30))));
 
         dialogs.WaitForElement("[data-testid=booking-form]");
-        dialogs.WaitForAssertion(() => Assert.Equal("2026-11-30T14:00", dialogs.Find("[data-testid=booking-start]").GetAttribute("value")));
+        dialogs.WaitForAssertion(() => Assert.Equal("2026-11-30T14:00", DateTimeFields.ValueOf(dialogs.Find, "booking-start")));
         Assert.Equal("90", dialogs.Find("[data-testid=booking-duration]").GetAttribute("value"));
         Assert.Contains("Env 2", dialogs.Find("[data-testid=booking-environment]").TextContent);
         Assert.Contains("Env 2, Mon 30 Nov 14:00–15:30", dialogs.Find("[data-testid=reservation-dialog-summary]").TextContent);
@@ -176,7 +176,7 @@ public sealed class CalendarPageTests : ComponentTestBase
         var dialogs = Render<MudDialogProvider>();
         var page = RenderCalendar();
         await page.InvokeAsync(() => page.Instance.OnDrawnAsync("env-3", CalendarScriptData.Ms(At(16)), CalendarScriptData.Ms(At(17))));
-        dialogs.WaitForAssertion(() => Assert.Equal("2026-11-30T16:00", dialogs.Find("[data-testid=booking-start]").GetAttribute("value")));
+        dialogs.WaitForAssertion(() => Assert.Equal("2026-11-30T16:00", DateTimeFields.ValueOf(dialogs.Find, "booking-start")));
 
         dialogs.Find("[data-testid=booking-title]").Input("Typed chaos");
         dialogs.Find("[data-testid=booking-submit]").Click();
@@ -242,7 +242,7 @@ public sealed class CalendarPageTests : ComponentTestBase
 
         page.Find($"[data-reservation-id='{id}']").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
         dialogs.WaitForElement("[data-testid=move-form]");
-        dialogs.Find("[data-testid=move-start]").Change("2026-11-30T16:30");
+        DateTimeFields.Type(dialogs.Find, "move-start", "2026-11-30T16:30");
         dialogs.Find("[data-testid=move-duration]").Change("45");
         dialogs.Find("[data-testid=move-submit]").Click();
 
