@@ -43,7 +43,7 @@ public sealed class BookingFlowTests(SharedAppFixture app)
         await page.GetByTestId("booking-form").WaitForAsync();
         var tomorrow = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(ViewerZone)).Date.AddDays(1);
         var title = "Browser checkout load " + Guid.NewGuid().ToString("N")[..6];
-        await page.GetByTestId("booking-start").FillAsync(tomorrow.ToString("yyyy-MM-dd'T'14:00", CultureInfo.InvariantCulture));
+        await DateTimeFields.TypeAsync(page, "booking-start", tomorrow.ToString("yyyy-MM-dd'T'14:00", CultureInfo.InvariantCulture));
         await page.GetByTestId("booking-duration").FillAsync("90");
         await page.GetByTestId("booking-duration").PressAsync("Tab");
         await page.GetByTestId("booking-title").FillAsync(title);

@@ -38,7 +38,7 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
 
         var dialog = page.GetByTestId("reservation-dialog");
         await Assertions.Expect(dialog).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByTestId("booking-start")).ToHaveValueAsync(TomorrowBerlin.ToString("yyyy-MM-dd'T'14:00", CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.GetByTestId("booking-start")).ToHaveAttributeAsync("data-value", TomorrowBerlin.ToString("yyyy-MM-dd'T'14:00", CultureInfo.InvariantCulture));
         await Assertions.Expect(page.GetByTestId("booking-duration")).ToHaveValueAsync("90");
         await Assertions.Expect(page.GetByTestId("booking-environment")).ToContainTextAsync("Env 2");
         Assert.Equal("1", await page.GetByTestId("calendar").GetAttributeAsync("data-dotnet-calls")); // one call for the whole drag

@@ -173,6 +173,7 @@ public sealed class WallDenseBrowserTests : IAsyncLifetime
         {
             settings[$"LeaseBoard:Environments:{i}:Key"] = $"env-{i + 1}";
             settings[$"LeaseBoard:Environments:{i}:Name"] = $"Env {i + 1}";
+            settings[$"LeaseBoard:Environments:{i}:Description"] = i % 2 == 0 ? "General purpose, 16 cores" : "High memory, 64 GiB, with a long description";
         }
         _host = new LeaseBoardAppFactory(settings: settings);
         _address = _host.StartOnLoopbackPort();

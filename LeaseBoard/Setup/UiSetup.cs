@@ -10,6 +10,7 @@ public static class UiSetup
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddScoped<ViewerTime>();
+        builder.Services.AddScoped<ThemeChoice>();
         return builder;
     }
 

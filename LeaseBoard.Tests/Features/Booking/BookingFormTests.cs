@@ -19,9 +19,12 @@ public sealed class BookingFormTests : ComponentTestBase
     {
         var form = RenderForm();
 
-        var start = form.Find("[data-testid=booking-start]");
-        Assert.Equal(("INPUT", "datetime-local", "300"), (start.TagName, start.GetAttribute("type"), start.GetAttribute("step")));
-        Assert.Equal("2026-11-30T09:05", start.GetAttribute("value")); // the next grid step from now
+        // The start is a date field and a 24-hour time field (a native datetime-local follows the browser's locale: AM/PM in en-US).
+        Assert.Equal("2026-11-30T09:05", DateTimeFields.ValueOf(form.Find, "booking-start")); // the next grid step from now
+        var date = form.Find("[data-testid=booking-start-date] input");
+        var time = form.Find("[data-testid=booking-start-time] input");
+        Assert.Equal(("text", "2026-11-30"), (date.GetAttribute("type"), date.GetAttribute("value")));
+        Assert.Equal(("text", "09:05"), (time.GetAttribute("type"), time.GetAttribute("value")));
         Assert.Equal("INPUT", form.Find("[data-testid=booking-duration]").TagName);
         Assert.Equal("INPUT", form.Find("[data-testid=booking-title]").TagName);
         Assert.Equal("BUTTON", form.Find("[data-testid=booking-submit]").TagName);
@@ -84,6 +87,39 @@ public sealed class BookingFormTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task A_title_typed_and_booked_straight_away_is_booked_and_the_counter_counts_as_one_types()
+    {
+        var form = RenderForm();
+        DateTimeFields.Type(form.Find, "booking-start", "2026-11-30T14:00");
+        var title = form.Find("[data-testid=booking-title]");
+
+        title.Input("Checkout load test"); // typing only: no change event, no blur before the click
+        Assert.Contains("18 / 120", title.Closest(".mud-input-control")!.QuerySelector(".mud-input-helper-text")!.TextContent);
+        form.Find("[data-testid=booking-spec]").Input("users=500");
+        form.Find("[data-testid=booking-submit]").Click();
+
+        var result = form.WaitForElement("[data-testid=booking-result]");
+        Assert.Equal("booked", result.GetAttribute("data-outcome"));
+        var stored = Assert.Single(await ReservationsAsync());
+        Assert.Equal(("Checkout load test", "users=500"), (stored.Title, stored.TestSpec));
+    }
+
+    [Fact]
+    public void The_environment_picker_shows_each_environments_description()
+    {
+        var rows = Rows().Select(r => r.Key == "env-3" ? r with { Description = "High memory, 64 GiB" } : r).ToList();
+        var form = RenderForm(rows);
+
+        form.Find("[data-testid=booking-environment]").MouseDown();
+
+        var items = _popovers!.WaitForElements(".mud-list-item");
+        var env3 = items.Single(i => i.QuerySelector("[data-testid=environment-option-name]")?.TextContent.Trim() == "Env 3");
+        Assert.Equal("High memory, 64 GiB", env3.QuerySelector("[data-testid=environment-option-description]")!.TextContent.Trim());
+        var env1 = items.Single(i => i.QuerySelector("[data-testid=environment-option-name]")?.TextContent.Trim() == "Env 1");
+        Assert.Null(env1.QuerySelector("[data-testid=environment-option-description]"));
+    }
+
+    [Fact]
     public async Task A_taken_slot_shows_who_holds_it_and_the_next_free_slot_which_books_with_one_click()
     {
         var service = Services.GetRequiredService<BookingService>();
@@ -110,20 +146,22 @@ public sealed class BookingFormTests : ComponentTestBase
         Assert.Equal(("env-1", "Chaos run", At(14, 30), At(15, 30)), (booked.EnvironmentKey, booked.Title, booked.StartUtc, booked.EndUtc));
     }
 
-    private IRenderedComponent<BookingForm> RenderForm()
+    private List<EnvironmentRow> Rows() =>
+        Environments.Select(e => new EnvironmentRow(e.Id, e.Key, e.Name, e.Description, e.State, e.Health, e.QuarantineReason)).ToList();
+
+    private IRenderedComponent<BookingForm> RenderForm(IReadOnlyList<EnvironmentRow>? rows = null)
     {
         _popovers = Render<MudPopoverProvider>(); // MudSelect lists its items in a popover
-        var rows = Environments.Select(e => new EnvironmentRow(e.Id, e.Key, e.Name, e.Description, e.State, e.Health, e.QuarantineReason)).ToList();
         return Render<BookingForm>(p => p
-            .Add(x => x.Environments, rows)
+            .Add(x => x.Environments, rows ?? Rows())
             .Add(x => x.OnBooked, (Reservation r) => _booked.Add(r)));
     }
 
     private static void Fill(IRenderedComponent<BookingForm> form, string start, int minutes, string title)
     {
-        form.Find("[data-testid=booking-start]").Change(start);
+        DateTimeFields.Type(form.Find, "booking-start", start);
         form.Find("[data-testid=booking-duration]").Change(minutes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        form.Find("[data-testid=booking-title]").Change(title);
+        form.Find("[data-testid=booking-title]").Input(title);
     }
 
     private void ChooseEnvironment(IRenderedComponent<BookingForm> form, string name)

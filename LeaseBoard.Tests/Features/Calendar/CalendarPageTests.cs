@@ -132,6 +132,20 @@ public sealed class CalendarPageTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task Calendar_lane_headers_show_the_environments_description_in_full_on_hover()
+    {
+        await using (var db = Database.CreateDbContext())
+            await db.Environments.Where(e => e.Key == "env-3").ExecuteUpdateAsync(s => s.SetProperty(e => e.Description, "High memory, 64 GiB"));
+
+        var page = RenderCalendar();
+
+        var description = page.Find("[data-testid=lane-header][data-env=env-3] [data-testid=lane-description]");
+        Assert.Equal("High memory, 64 GiB", description.TextContent.Trim());
+        Assert.Equal("High memory, 64 GiB", description.GetAttribute("title")); // the header is narrow: the whole text on hover
+        Assert.Empty(page.FindAll("[data-testid=lane-header][data-env=env-1] [data-testid=lane-description]"));
+    }
+
+    [Fact]
     public async Task Calendar_a_drag_result_opens_the_booking_dialog_prefilled_and_confirming_books_it()
     {
         Render<MudPopoverProvider>();
@@ -141,18 +155,35 @@ public sealed class CalendarPageTests : ComponentTestBase
         await page.InvokeAsync(() => page.Instance.OnDrawnAsync("env-2", CalendarScriptData.Ms(At(14)), CalendarScriptData.Ms(At(15, 30))));
 
         dialogs.WaitForElement("[data-testid=booking-form]");
-        dialogs.WaitForAssertion(() => Assert.Equal("2026-11-30T14:00", dialogs.Find("[data-testid=booking-start]").GetAttribute("value")));
+        dialogs.WaitForAssertion(() => Assert.Equal("2026-11-30T14:00", DateTimeFields.ValueOf(dialogs.Find, "booking-start")));
         Assert.Equal("90", dialogs.Find("[data-testid=booking-duration]").GetAttribute("value"));
         Assert.Contains("Env 2", dialogs.Find("[data-testid=booking-environment]").TextContent);
         Assert.Contains("Env 2, Mon 30 Nov 14:00–15:30", dialogs.Find("[data-testid=reservation-dialog-summary]").TextContent);
 
-        dialogs.Find("[data-testid=booking-title]").Change("Drawn chaos");
+        dialogs.Find("[data-testid=booking-title]").Input("Drawn chaos");
         dialogs.Find("[data-testid=booking-submit]").Click();
 
         dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=booking-form]")));
         var stored = Assert.Single(await ReservationsAsync());
         Assert.Equal(("env-2", "Drawn chaos", At(14), At(15, 30)), (stored.EnvironmentKey, stored.Title, stored.StartUtc, stored.EndUtc));
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-lane=env-2] [data-reservation-id]")));
+    }
+
+    [Fact]
+    public async Task Calendar_a_title_typed_in_the_booking_dialog_books_with_the_next_click()
+    {
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        var page = RenderCalendar();
+        await page.InvokeAsync(() => page.Instance.OnDrawnAsync("env-3", CalendarScriptData.Ms(At(16)), CalendarScriptData.Ms(At(17))));
+        dialogs.WaitForAssertion(() => Assert.Equal("2026-11-30T16:00", DateTimeFields.ValueOf(dialogs.Find, "booking-start")));
+
+        dialogs.Find("[data-testid=booking-title]").Input("Typed chaos");
+        dialogs.Find("[data-testid=booking-submit]").Click();
+
+        dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=booking-form]")));
+        var stored = Assert.Single(await ReservationsAsync());
+        Assert.Equal(("env-3", "Typed chaos"), (stored.EnvironmentKey, stored.Title));
     }
 
     [Fact]
@@ -211,7 +242,7 @@ public sealed class CalendarPageTests : ComponentTestBase
 
         page.Find($"[data-reservation-id='{id}']").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
         dialogs.WaitForElement("[data-testid=move-form]");
-        dialogs.Find("[data-testid=move-start]").Change("2026-11-30T16:30");
+        DateTimeFields.Type(dialogs.Find, "move-start", "2026-11-30T16:30");
         dialogs.Find("[data-testid=move-duration]").Change("45");
         dialogs.Find("[data-testid=move-submit]").Click();
 

@@ -38,6 +38,20 @@ public abstract class WallPageTestBase : ComponentTestBase
 public sealed class WallPageTests : WallPageTestBase
 {
     [Fact]
+    public async Task A_tile_shows_its_environments_description_and_a_tile_without_one_shows_no_empty_line()
+    {
+        await using (var db = Database.CreateDbContext())
+            await db.Environments.Where(e => e.Key == "env-3").ExecuteUpdateAsync(s => s.SetProperty(e => e.Description, "High memory, 64 GiB"));
+
+        var wall = RenderWall();
+
+        var description = wall.Find("[data-env=env-3] [data-testid=wall-description]");
+        Assert.Equal("High memory, 64 GiB", description.TextContent);
+        Assert.Contains("tile-description", description.ClassList); // the line small tiles drop first
+        Assert.Empty(wall.FindAll("[data-env=env-1] [data-testid=wall-description]"));
+    }
+
+    [Fact]
     public async Task Five_environments_fill_three_columns_and_two_rows_with_a_counting_banner()
     {
         await using (var db = Database.CreateDbContext())

@@ -11,8 +11,9 @@ public sealed class WallTileTests : ComponentTestBase
     private static readonly TimeSpan Hang = TimeSpan.FromMinutes(10);
 
     private static WallEnvironment Environment(EnvironmentState state = EnvironmentState.Available, HealthStatus health = HealthStatus.Healthy,
-        WallLease? lease = null, DateTime? checkedUtc = null, string? reason = null, WallNext? next = null, IReadOnlyList<WallSample>? samples = null) =>
-        new(1, "env-1", "Env 1", state, null, health, checkedUtc, checkedUtc is null ? null : 42, reason, lease, next, samples ?? []);
+        WallLease? lease = null, DateTime? checkedUtc = null, string? reason = null, WallNext? next = null, IReadOnlyList<WallSample>? samples = null,
+        string description = "") =>
+        new(1, "env-1", "Env 1", description, state, null, health, checkedUtc, checkedUtc is null ? null : 42, reason, lease, next, samples ?? []);
 
     private WallLease Lease(int progress = 40, DateTime? heartbeat = null) =>
         new(7, "Checkout soak", "Ana", TestKind.Soak, At(9, 0), At(11, 0), ReservationState.Active, TestRunState.Running, progress, At(9, 0), heartbeat ?? Now);
@@ -99,6 +100,19 @@ public sealed class WallTileTests : ComponentTestBase
         Assert.Equal("100,1", points[^1]); // now, at the highest latency: the right edge, the top
         Assert.Contains("max 70 ms", tile.Find("[data-testid=wall-sparkline] title").TextContent);
         Assert.Equal("never checked", tile.Find("[data-testid=wall-health-detail]").TextContent);
+    }
+
+    [Fact]
+    public void The_description_follows_the_name_and_on_a_leased_tile_it_is_the_line_that_makes_room_first()
+    {
+        var free = Tile(Environment(description: "High memory, 64 GiB"));
+        var leased = Tile(Environment(EnvironmentState.Leased, lease: Lease(), description: "High memory, 64 GiB"));
+
+        var description = free.Find("[data-testid=wall-description]");
+        Assert.Equal("High memory, 64 GiB", description.TextContent);
+        Assert.Equal("tile-name", description.PreviousElementSibling!.ClassName);
+        Assert.DoesNotContain("with-lease", description.ClassList);
+        Assert.Contains("with-lease", leased.Find("[data-testid=wall-description]").ClassList); // hidden first on smaller tiles (WallTile.razor.css)
     }
 
     [Fact]

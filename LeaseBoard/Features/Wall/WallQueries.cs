@@ -14,7 +14,7 @@ public sealed record WallSample(DateTime AtUtc, HealthStatus Status, int Latency
 
 /// <summary>Everything the wall shows about one environment, as read from the database.</summary>
 public sealed record WallEnvironment(
-    int Id, string Key, string Name, EnvironmentState State, DateTime? StateSinceUtc, HealthStatus Health, DateTime? LastHealthCheckUtc,
+    int Id, string Key, string Name, string Description, EnvironmentState State, DateTime? StateSinceUtc, HealthStatus Health, DateTime? LastHealthCheckUtc,
     int? HealthLatencyMs, string? QuarantineReason, WallLease? Lease, WallNext? Next, IReadOnlyList<WallSample> Samples);
 
 public sealed record WallSnapshot(IReadOnlyList<WallEnvironment> Environments, DateTime LoadedUtc)
@@ -69,7 +69,7 @@ public sealed class WallQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvide
         var samplesByEnv = samples.GroupBy(s => s.EnvironmentId).ToDictionary(g => g.Key, g => (IReadOnlyList<WallSample>)g.Select(s => s.Sample).ToList());
 
         var rows = environments.Select(e => new WallEnvironment(
-            e.Id, e.Key, e.Name, e.State, e.StateSinceUtc, e.Health, e.LastHealthCheckUtc, e.HealthLatencyMs, e.QuarantineReason,
+            e.Id, e.Key, e.Name, e.Description, e.State, e.StateSinceUtc, e.Health, e.LastHealthCheckUtc, e.HealthLatencyMs, e.QuarantineReason,
             leaseByEnv.GetValueOrDefault(e.Id), nextByEnv.GetValueOrDefault(e.Id), samplesByEnv.GetValueOrDefault(e.Id) ?? [])).ToList();
         return new WallSnapshot(rows, now);
     }

@@ -13,6 +13,8 @@ public sealed record WallTileModel
 {
     public required string Key { get; init; }
     public required string Name { get; init; }
+    /// <summary>What the environment is ("High memory, 64 GiB"), from configuration; null when none is configured.</summary>
+    public string? Description { get; init; }
     public EnvironmentState State { get; init; }
     public HealthStatus Health { get; init; }
     public required string StateText { get; init; }
@@ -55,6 +57,7 @@ public sealed record WallTileModel
         {
             Key = e.Key,
             Name = e.Name,
+            Description = string.IsNullOrWhiteSpace(e.Description) ? null : e.Description,
             State = e.State,
             Health = e.Health,
             StateText = StateWord(e.State),
