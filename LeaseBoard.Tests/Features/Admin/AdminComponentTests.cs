@@ -155,10 +155,21 @@ public sealed class AdminComponentTests : ComponentTestBase
         var who = log.FindAll("[data-testid=audit-who]");
         Assert.Equal([("Ada Lovelace", "local:ada"), ("LeaseBoard", "system"), ("Ada Lovelace", "local:ada")],
             who.Select(w => (w.TextContent, w.GetAttribute("title"))).ToList());
-        log.Find("input[data-testid=audit-user]").Change("Lovelace"); // a name finds them as well as an id
+        log.Find("input[data-testid=audit-user]").Input("Lovelace"); // as one types; a name finds them as well as an id
         log.WaitForAssertion(() => Assert.Equal(2, log.FindAll("[data-testid=audit-row]").Count));
         Assert.DoesNotContain(log.FindAll("[data-testid=audit-row]"), r => r.TextContent.Contains("by the system"));
         Assert.Contains("user=Lovelace", log.Find("[data-testid=audit-csv]").GetAttribute("href"));
+    }
+
+    [Fact]
+    public void Audit_log_times_and_their_zone_label_follow_the_viewers_zone_once_it_is_known()
+    {
+        var log = Render<AuditLog>();
+        log.WaitForAssertion(() => Assert.NotNull(log.Find("[data-testid=audit-empty]")));
+
+        ViewerTime.Use(TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"));
+
+        log.WaitForAssertion(() => Assert.Contains("From (Europe/Berlin)", log.Markup));
     }
 
     [Fact]
