@@ -38,6 +38,16 @@ public abstract class WallPageTestBase : ComponentTestBase
 public sealed class WallPageTests : WallPageTestBase
 {
     [Fact]
+    public void The_wall_layout_carries_blazors_error_bar_so_a_failed_circuit_says_so_on_the_screen()
+    {
+        var layout = Render<WallLayout>(p => p.Add(l => l.Body, (RenderFragment)(b => b.AddContent(0, "tiles"))));
+
+        var bar = layout.Find("#blazor-error-ui");
+        Assert.Contains("The wall stopped updating", bar.TextContent);
+        Assert.NotNull(bar.QuerySelector("a.reload"));
+    }
+
+    [Fact]
     public async Task A_tile_shows_its_environments_description_and_a_tile_without_one_shows_no_empty_line()
     {
         await using (var db = Database.CreateDbContext())
