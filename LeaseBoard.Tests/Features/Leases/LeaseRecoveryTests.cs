@@ -130,6 +130,30 @@ public sealed class LeaseRecoveryTests
     }
 
     [Fact]
+    public async Task A_cleanup_whose_last_save_loses_to_a_health_probe_still_hands_the_environment_on()
+    {
+        await using var h = await LeaseHarness.CreateAsync();
+        var id = h.Env(1).Id;
+        await using (var db = h.Database.CreateDbContext())
+            await db.Environments.Where(e => e.Id == id).ExecuteUpdateAsync(s => s.SetProperty(e => e.State, EnvironmentState.CleaningUp));
+
+        // A probe saves the environment between the cleanup's last read and its save (seen in CI: the lease ended on
+        // the supervise beat). The cleanup's second read of the environment is that last read.
+        var reads = 0;
+        h.Database.Commands.AfterCommand = async sql =>
+        {
+            if (!sql.StartsWith("SELECT", StringComparison.Ordinal) || !sql.Contains("FROM \"Environments\"") || ++reads != 2) return;
+            await using var other = h.Database.CreateDbContext();
+            await other.Environments.Where(e => e.Id == id).ExecuteUpdateAsync(s => s.SetProperty(e => e.HealthLatencyMs, 41).SetProperty(e => e.Version, Guid.NewGuid()));
+        };
+        await h.DriveAsync(() => h.Care.CleanupAsync(id, CancellationToken.None));
+        h.Database.Commands.AfterCommand = null;
+
+        Assert.True(reads >= 2, $"the cleanup read the environment {reads} time(s)");
+        Assert.Equal(EnvironmentState.Available, (await h.EnvironmentAsync(1)).State);
+    }
+
+    [Fact]
     public async Task A_hung_orphan_that_ignores_the_graceful_stop_is_force_stopped_after_the_grace_period()
     {
         await using var h = await LeaseHarness.CreateAsync(new() { ["Leases:StopGracePeriod"] = "00:01:00" });

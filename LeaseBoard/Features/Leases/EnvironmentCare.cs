@@ -82,8 +82,11 @@ public sealed partial class EnvironmentCare(
         }
 
         var report = await MeasureAsync(environment.Key, ct);
-        await using (var db = await dbs.CreateDbContextAsync(ct))
+        // A health probe or an admin may save the environment meanwhile: then read it again and hand it on, rather
+        // than leave it CleaningUp until the supervise pass retries the whole cleanup minutes later.
+        for (var attempt = 0; attempt < 3; attempt++)
         {
+            await using var db = await dbs.CreateDbContextAsync(ct);
             var current = await db.Environments.FirstAsync(e => e.Id == environmentId, ct);
             if (current.State != EnvironmentState.CleaningUp) return;
             Record(db, current, report);
@@ -96,11 +99,12 @@ public sealed partial class EnvironmentCare(
             current.State = EnvironmentState.Available;
             current.StateSinceUtc = Now;
             Audit(db, AuditActions.EnvironmentAvailable, current, $"Cleaned and healthy ({report.Latency.TotalMilliseconds:0} ms): available again.");
-            if (!await SaveAsync(db, ct)) return;
+            if (!await SaveAsync(db, ct)) continue;
             Publish(current);
             LogAvailable(current.Key);
+            await StartDueLeasesAsync(environmentId, ct);
+            return;
         }
-        await StartDueLeasesAsync(environmentId, ct);
     }
 
     /// <summary>
