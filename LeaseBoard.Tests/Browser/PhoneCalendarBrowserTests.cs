@@ -1,4 +1,7 @@
 using System.Globalization;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.Booking;
+using Microsoft.Extensions.DependencyInjection;
 using LeaseBoard.Tests.TestSupport;
 using Microsoft.Playwright;
 
@@ -12,6 +15,11 @@ public sealed class PhoneCalendarBrowserTests(SharedAppFixture app)
     public async Task On_a_phone_the_lane_header_is_at_most_30_percent_of_the_calendar_and_shows_the_name_in_full_with_state_and_health_icons()
     {
         await using var chromium = await Chromium.LaunchAsync();
+        // Something to see in the screenshot: env-5 is free early tomorrow (CalendarFlowTests use it from 10:00).
+        var env5 = (await app.Services.GetRequiredService<ReservationQueries>().EnvironmentsAsync()).Single(e => e.Key == "env-5");
+        var booked = await app.Services.GetRequiredService<BookingService>().BookAsync(new BookingRequest(env5.Id, CalendarFlowTests.TomorrowUtc(6, 30),
+            TimeSpan.FromMinutes(90), "Early soak", TestKind.Soak, "hours=1"), TestActors.Ben);
+        Assert.True(booked.Succeeded, booked.Message);
         await using var context = await chromium.Browser.NewContextAsync(new()
         {
             BaseURL = app.BaseAddress.ToString(),
