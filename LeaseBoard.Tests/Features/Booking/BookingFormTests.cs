@@ -146,6 +146,67 @@ public sealed class BookingFormTests : ComponentTestBase
         Assert.Equal(("env-1", "Chaos run", At(14, 30), At(15, 30)), (booked.EnvironmentKey, booked.Title, booked.StartUtc, booked.EndUtc));
     }
 
+    private static readonly TimeZoneInfo NewYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+
+    [Theory]
+    [InlineData(-240, 5)] // 01:30 EDT, the first time round
+    [InlineData(-300, 6)] // 01:30 EST, an hour later
+    public async Task A_start_that_happens_twice_asks_which_one_showing_both_offsets_and_books_the_one_picked(int offsetMinutes, int utcHour)
+    {
+        Clock.SetUtcNow(new DateTimeOffset(2027, 11, 6, 12, 0, 0, TimeSpan.Zero));
+        ViewerTime.Use(NewYork);
+        var form = RenderForm();
+        Fill(form, start: "2027-11-07T01:30", minutes: 60, title: "Night soak");
+
+        var choices = form.FindAll("[data-testid=booking-start-offset-choice]");
+        Assert.Equal(["01:30 EDT (UTC\u22124)", "01:30 EST (UTC\u22125)"], choices.Select(c => c.TextContent.Trim()).ToList());
+        Assert.All(choices, c => Assert.Equal("false", c.GetAttribute("aria-checked"))); // nothing guessed for the user
+
+        var unanswered = Submit(form);
+        Assert.Equal("invalid", unanswered.GetAttribute("data-outcome"));
+        Assert.Contains("01:30 happens twice on Sun 7 Nov 2027 in America/New_York (the clocks go back an hour). Choose 01:30 EDT (UTC\u22124) or 01:30 EST (UTC\u22125).",
+            unanswered.TextContent);
+        Assert.Empty(await ReservationsAsync());
+
+        form.FindAll("[data-testid=booking-start-offset-choice]").Single(c => c.GetAttribute("data-offset") == offsetMinutes.ToString()).Click();
+        form.Find("[data-testid=booking-submit]").Click();
+
+        form.WaitForAssertion(() => Assert.Equal("booked", form.Find("[data-testid=booking-result]").GetAttribute("data-outcome")));
+        var stored = Assert.Single(await ReservationsAsync());
+        Assert.Equal(new DateTime(2027, 11, 7, utcHour, 30, 0, DateTimeKind.Utc), stored.StartUtc);
+    }
+
+    [Fact]
+    public async Task A_start_the_clocks_skip_says_so_and_books_nothing()
+    {
+        Clock.SetUtcNow(new DateTimeOffset(2027, 3, 13, 12, 0, 0, TimeSpan.Zero));
+        ViewerTime.Use(NewYork);
+        var form = RenderForm();
+        Fill(form, start: "2027-03-14T02:30", minutes: 60, title: "Gap test");
+
+        var result = Submit(form);
+
+        Assert.Equal("invalid", result.GetAttribute("data-outcome"));
+        Assert.Contains("02:30 does not exist on Sun 14 Mar 2027 in America/New_York: the clocks go forward an hour that night. Pick another start.", result.TextContent);
+        Assert.Empty(form.FindAll("[data-testid=booking-start-offset-choice]"));
+        Assert.Empty(await ReservationsAsync());
+    }
+
+    [Fact]
+    public async Task A_slot_handed_over_in_the_repeated_hour_keeps_its_instant()
+    {
+        Clock.SetUtcNow(new DateTimeOffset(2027, 11, 6, 12, 0, 0, TimeSpan.Zero));
+        ViewerTime.Use(NewYork);
+        var form = RenderForm();
+        var secondTime = new DateTime(2027, 11, 7, 6, 30, 0, DateTimeKind.Utc); // 01:30 EST
+        await form.InvokeAsync(() => form.Instance.Prefill(null, secondTime, TimeSpan.FromMinutes(60)));
+        form.Find("[data-testid=booking-title]").Input("Handed over");
+
+        Assert.Equal("true", form.FindAll("[data-testid=booking-start-offset-choice]").Single(c => c.GetAttribute("data-offset") == "-300").GetAttribute("aria-checked"));
+        Assert.Equal("booked", Submit(form).GetAttribute("data-outcome"));
+        Assert.Equal(secondTime, Assert.Single(await ReservationsAsync()).StartUtc);
+    }
+
     private List<EnvironmentRow> Rows() =>
         Environments.Select(e => new EnvironmentRow(e.Id, e.Key, e.Name, e.Description, e.State, e.Health, e.QuarantineReason)).ToList();
 
