@@ -48,6 +48,26 @@ public sealed class CalendarPageTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task Calendar_a_short_block_names_its_owner_and_title_in_a_tip_shown_on_hover_and_focus_and_in_its_accessible_name()
+    {
+        var id = await BookAsync(TestActors.Ben, 3, At(13), 30, "Quick smoke check");
+
+        var page = RenderCalendar();
+
+        var block = page.Find($"[data-lane=env-3] [data-reservation-id='{id}']");
+        Assert.Contains("width: 60px", block.GetAttribute("style")); // 30 minutes: too narrow for "13:00–13:30 · Ben"
+        Assert.Equal("Quick smoke check, Load, Mon 30 Nov 13:00–13:30, Env 3, by Ben, scheduled", block.GetAttribute("aria-label"));
+        // The tip follows the block (CSS shows it on :hover and :focus-visible of the block, outside its clipped box).
+        var tip = page.Find($"[data-lane=env-3] [data-tip-of='{id}']");
+        Assert.Equal(id.ToString(), block.NextElementSibling?.GetAttribute("data-tip-of"));
+        Assert.Contains("cal-block-tip", tip.ClassList);
+        Assert.Equal("true", tip.GetAttribute("aria-hidden")); // the block's accessible name says it already
+        Assert.Equal("Quick smoke check", tip.QuerySelector(".cal-block-tip-title")!.TextContent.Trim());
+        Assert.Equal("13:00–13:30 · Ben · scheduled", tip.QuerySelector(".cal-block-tip-sub")!.TextContent.Trim());
+        Assert.Null(block.GetAttribute("title")); // no second, native tooltip on top of the tip
+    }
+
+    [Fact]
     public async Task Calendar_draws_maintenance_time_in_its_lane_and_hands_it_to_the_drag_module_as_taken_time()
     {
         await using (var db = Database.CreateDbContext())
