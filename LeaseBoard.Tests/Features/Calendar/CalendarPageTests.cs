@@ -152,6 +152,43 @@ public sealed class CalendarPageTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task Calendar_lane_header_shows_who_holds_the_environment_now_and_the_time_left_counting_down_with_the_minute_tick()
+    {
+        await using (var db = Database.CreateDbContext())
+        {
+            db.Reservations.Add(new ReservationBuilder(Env(1).Id, At(8), At(9, 43)).InState(ReservationState.Active).OwnedBy(TestActors.Ben).Titled("Morning soak").Build());
+            await db.SaveChangesAsync();
+        }
+        await BookAsync(TestActors.Ana, 2, At(9, 30), 30, "Later today"); // scheduled, not held yet
+
+        var page = RenderCalendar();
+
+        var holder = page.Find("[data-testid=lane-header][data-env=env-1] [data-testid=lane-holder]");
+        Assert.Equal("Ben", holder.QuerySelector("[data-testid=lane-holder-owner]")!.TextContent.Trim());
+        Assert.Equal("41 min left", holder.QuerySelector("[data-testid=lane-holder-left]")!.TextContent.Trim()); // 09:02 to 09:43
+        Assert.Equal("Held by Ben until 09:43: Morning soak", holder.GetAttribute("title"));
+        Assert.Empty(page.FindAll("[data-testid=lane-header][data-env=env-2] [data-testid=lane-holder]")); // free now
+
+        Clock.Advance(TimeSpan.FromMinutes(1)); // the page's tick
+
+        page.WaitForAssertion(() => Assert.Equal("40 min left",
+            page.Find("[data-testid=lane-header][data-env=env-1] [data-testid=lane-holder-left]").TextContent.Trim()));
+
+        // Who holds it now does not depend on the day in view.
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("next"));
+        Assert.Equal("Ben", page.Find("[data-testid=lane-header][data-env=env-1] [data-testid=lane-holder-owner]").TextContent.Trim());
+    }
+
+    [Theory]
+    [InlineData(41, "41 min left")]
+    [InlineData(60, "1 h left")]
+    [InlineData(135, "2 h 15 min left")]
+    [InlineData(0, "ending now")]
+    [InlineData(-3, "ending now")]
+    public void Calendar_lane_time_left_reads_in_minutes_then_hours(int minutes, string expected) =>
+        Assert.Equal(expected, CalendarLane.TimeLeft(TimeSpan.FromMinutes(minutes)));
+
+    [Fact]
     public async Task Calendar_lane_headers_show_the_environments_description_in_full_on_hover()
     {
         await using (var db = Database.CreateDbContext())
