@@ -188,6 +188,52 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
         Assert.Equal((TomorrowUtc(20), TomorrowUtc(21, 30)), (resized!.StartUtc, resized.EndUtc));
     }
 
+    [SkippableFact]
+    public async Task Calendar_toolbar_at_1440_px_with_the_drawer_open_fits_and_keeps_each_buttons_label_on_one_line()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var (context, page) = await OpenCalendarAsync(chromium, "Lia Calendar", 1440, 900);
+        await using var _ = context;
+        await page.GetByTestId("circuit-live").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator(".mud-drawer.mud-drawer--open")).ToBeVisibleAsync();
+        // The longest day title there is ("Wednesday 29 September 2027"), so the fit does not depend on today's date.
+        await page.GotoAsync("/?day=2027-09-29");
+        await WaitForCalendarAsync(page);
+        await Assertions.Expect(page.GetByTestId("calendar-title")).ToHaveTextAsync("Wednesday 29 September 2027");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "calendar-toolbar-1440.png") });
+
+        var toolbar = page.GetByTestId("calendar-toolbar");
+        var newButton = page.GetByTestId("calendar-new");
+        var nextFree = page.GetByTestId("calendar-next-free");
+        Assert.Equal(1, await TextLinesAsync(newButton));
+        Assert.Equal(1, await TextLinesAsync(nextFree));
+        var (newBox, nextBox, barBox) = (await newButton.BoundingBoxAsync(), await nextFree.BoundingBoxAsync(), await toolbar.BoundingBoxAsync());
+        Assert.Equal(nextBox!.Height, newBox!.Height, 0.5); // both one-line buttons of the same size
+        Assert.True(Math.Abs(newBox.Y - nextBox.Y) < 1, $"New reservation is on another row (top {newBox.Y}, Book next free slot's {nextBox.Y})");
+        var tallest = await toolbar.EvaluateAsync<double>("el => Math.max(...[...el.children].map(c => c.getBoundingClientRect().height))");
+        Assert.True(barBox!.Height <= tallest + 1, $"the toolbar takes {barBox.Height} px, more than one row of {tallest} px");
+        Assert.True(await toolbar.EvaluateAsync<bool>("el => el.scrollWidth <= el.clientWidth"), "the toolbar overflows");
+        Assert.True(newBox.X + newBox.Width <= barBox.X + barBox.Width + 0.5, $"New reservation ends at {newBox.X + newBox.Width}, past the toolbar's {barBox.X + barBox.Width}");
+        var main = await page.Locator(".mud-main-content").BoundingBoxAsync();
+        Assert.True(barBox.X + barBox.Width <= main!.X + main.Width + 0.5, "the toolbar reaches past the page");
+        // Shorter labels keep their full name for screen readers and on hover.
+        Assert.Equal("New reservation", await newButton.GetAttributeAsync("aria-label"));
+        Assert.Equal("Book next free slot", await nextFree.GetAttributeAsync("aria-label"));
+    }
+
+    /// <summary>How many lines a button's text takes (distinct tops of its text's line boxes).</summary>
+    private static Task<int> TextLinesAsync(ILocator button) => button.EvaluateAsync<int>(@"el => {
+        const tops = new Set();
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            if (!n.textContent.trim() || !n.parentElement.getClientRects().length) continue;
+            const range = document.createRange();
+            range.selectNodeContents(n);
+            for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+        }
+        return tops.size;
+    }");
+
     private ReservationQueries Queries => app.Services.GetRequiredService<ReservationQueries>();
 
     internal static string Unique() => Guid.NewGuid().ToString("N")[..6];
@@ -196,14 +242,14 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
         page.Locator($"[data-lane='{lane}'] [data-reservation-id]").Filter(new() { HasText = title });
 
     /// <summary>A context of its own (own cookies) in Berlin time, signed in, on tomorrow's day view, the circuit up and the drag module attached.</summary>
-    internal async Task<(IBrowserContext, IPage)> OpenCalendarAsync(Chromium chromium, string user)
+    internal async Task<(IBrowserContext, IPage)> OpenCalendarAsync(Chromium chromium, string user, int width = 1400, int height = 900)
     {
         var context = await chromium.Browser.NewContextAsync(new()
         {
             BaseURL = app.BaseAddress.ToString(),
             TimezoneId = ViewerZone,
             Locale = "en-GB",
-            ViewportSize = new() { Width = 1400, Height = 900 },
+            ViewportSize = new() { Width = width, Height = height },
         });
         context.SetDefaultTimeout((float)Timeout.TotalMilliseconds);
         var page = await context.NewPageAsync();
