@@ -189,6 +189,36 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
     }
 
     [SkippableFact]
+    public async Task Calendar_resizing_by_an_edge_grabbed_a_few_pixels_inside_keeps_that_offset_like_a_move_does()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var me = new Actor("local:max calendar", "Max Calendar", IsAdmin: false);
+        var late = "Late edge load " + Unique();
+        var early = "Early edge load " + Unique();
+        var lateId = await BookAsync(me, "env-1", TomorrowUtc(22), 60, late);
+        var earlyId = await BookAsync(me, "env-2", TomorrowUtc(20), 60, early);
+        var (context, page) = await OpenCalendarAsync(chromium, me.DisplayName);
+        await using var _ = context;
+
+        // Grabbed 6 px (3 minutes) inside the end edge and moved 30 minutes: the edge goes 30 minutes, to 23:30,
+        // not to the grid step under the pointer (23:27, which snaps to 23:25).
+        await DragAsync(page, "env-1", (22, 57), "env-1", (23, 27), release: false);
+        await Assertions.Expect(page.GetByTestId("drag-ghost")).ToContainTextAsync("22:00–23:30 · 1 h 30");
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(Block(page, "env-1", late)).ToContainTextAsync("22:00–23:30");
+
+        // The same for the start edge: grabbed at 20:03, moved 30 minutes earlier, the start lands on 19:30 (not 19:35).
+        await DragAsync(page, "env-2", (20, 3), "env-2", (19, 33), release: false);
+        await Assertions.Expect(page.GetByTestId("drag-ghost")).ToContainTextAsync("19:30–21:00 · 1 h 30");
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(Block(page, "env-2", early)).ToContainTextAsync("19:30–21:00");
+
+        var (lateStored, earlyStored) = (await Queries.ByIdAsync(lateId), await Queries.ByIdAsync(earlyId));
+        Assert.Equal((TomorrowUtc(22), TomorrowUtc(23, 30)), (lateStored!.StartUtc, lateStored.EndUtc));
+        Assert.Equal((TomorrowUtc(19, 30), TomorrowUtc(21)), (earlyStored!.StartUtc, earlyStored.EndUtc));
+    }
+
+    [SkippableFact]
     public async Task Calendar_toolbar_at_1440_px_with_the_drawer_open_fits_and_keeps_each_buttons_label_on_one_line()
     {
         await using var chromium = await Chromium.LaunchAsync();
