@@ -219,6 +219,38 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
     }
 
     [SkippableFact]
+    public async Task Calendar_a_short_blocks_tip_with_its_owner_shows_on_hover_and_on_keyboard_focus()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var title = "Short smoke " + Unique();
+        var id = await BookAsync(TestActors.Ben, "env-3", TomorrowUtc(21), 20, title);
+        var (context, page) = await OpenCalendarAsync(chromium, "Nia Calendar");
+        await using var _ = context;
+        await page.GetByTestId("circuit-live").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await ScrollToAsync(page, TomorrowUtc(21));
+        var block = Block(page, "env-3", title);
+        var tip = page.Locator($"[data-tip-of='{id}']");
+        await Assertions.Expect(tip).ToBeHiddenAsync();
+
+        await block.HoverAsync();
+        await Assertions.Expect(tip).ToBeVisibleAsync();
+        await Assertions.Expect(tip.Locator(".cal-block-tip-title")).ToHaveTextAsync(title);
+        await Assertions.Expect(tip.Locator(".cal-block-tip-sub")).ToHaveTextAsync("21:00–21:20 · Ben · scheduled");
+        await page.Mouse.MoveAsync(5, 5);
+        await Assertions.Expect(tip).ToBeHiddenAsync();
+
+        await page.GetByTestId("calendar-next-free").FocusAsync();
+        for (var presses = 0; !await block.EvaluateAsync<bool>("el => el === document.activeElement"); presses++)
+        {
+            Assert.True(presses < 60, "Tab never reached the block");
+            await page.Keyboard.PressAsync("Tab"); // through the lanes' blocks to this one
+        }
+        await Assertions.Expect(tip).ToBeVisibleAsync();
+        var (tipBox, blockBox) = (await tip.BoundingBoxAsync(), await block.BoundingBoxAsync());
+        Assert.True(tipBox!.Width > blockBox!.Width, "the tip is as clipped as the block");
+    }
+
+    [SkippableFact]
     public async Task Calendar_toolbar_at_1440_px_with_the_drawer_open_fits_and_keeps_each_buttons_label_on_one_line()
     {
         await using var chromium = await Chromium.LaunchAsync();
