@@ -188,6 +188,114 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
         Assert.Equal((TomorrowUtc(20), TomorrowUtc(21, 30)), (resized!.StartUtc, resized.EndUtc));
     }
 
+    [SkippableFact]
+    public async Task Calendar_resizing_by_an_edge_grabbed_a_few_pixels_inside_keeps_that_offset_like_a_move_does()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var me = new Actor("local:max calendar", "Max Calendar", IsAdmin: false);
+        var late = "Late edge load " + Unique();
+        var early = "Early edge load " + Unique();
+        var lateId = await BookAsync(me, "env-1", TomorrowUtc(22), 60, late);
+        var earlyId = await BookAsync(me, "env-2", TomorrowUtc(20), 60, early);
+        var (context, page) = await OpenCalendarAsync(chromium, me.DisplayName);
+        await using var _ = context;
+
+        // Grabbed 6 px (3 minutes) inside the end edge and moved 30 minutes: the edge goes 30 minutes, to 23:30,
+        // not to the grid step under the pointer (23:27, which snaps to 23:25).
+        await DragAsync(page, "env-1", (22, 57), "env-1", (23, 27), release: false);
+        await Assertions.Expect(page.GetByTestId("drag-ghost")).ToContainTextAsync("22:00–23:30 · 1 h 30");
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(Block(page, "env-1", late)).ToContainTextAsync("22:00–23:30");
+
+        // The same for the start edge: grabbed at 20:03, moved 30 minutes earlier, the start lands on 19:30 (not 19:35).
+        await DragAsync(page, "env-2", (20, 3), "env-2", (19, 33), release: false);
+        await Assertions.Expect(page.GetByTestId("drag-ghost")).ToContainTextAsync("19:30–21:00 · 1 h 30");
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(Block(page, "env-2", early)).ToContainTextAsync("19:30–21:00");
+
+        var (lateStored, earlyStored) = (await Queries.ByIdAsync(lateId), await Queries.ByIdAsync(earlyId));
+        Assert.Equal((TomorrowUtc(22), TomorrowUtc(23, 30)), (lateStored!.StartUtc, lateStored.EndUtc));
+        Assert.Equal((TomorrowUtc(19, 30), TomorrowUtc(21)), (earlyStored!.StartUtc, earlyStored.EndUtc));
+    }
+
+    [SkippableFact]
+    public async Task Calendar_a_short_blocks_tip_with_its_owner_shows_on_hover_and_on_keyboard_focus()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var title = "Short smoke " + Unique();
+        var id = await BookAsync(TestActors.Ben, "env-3", TomorrowUtc(21), 20, title);
+        var (context, page) = await OpenCalendarAsync(chromium, "Nia Calendar");
+        await using var _ = context;
+        await page.GetByTestId("circuit-live").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await ScrollToAsync(page, TomorrowUtc(21));
+        var block = Block(page, "env-3", title);
+        var tip = page.Locator($"[data-tip-of='{id}']");
+        await Assertions.Expect(tip).ToBeHiddenAsync();
+
+        await block.HoverAsync();
+        await Assertions.Expect(tip).ToBeVisibleAsync();
+        await Assertions.Expect(tip.Locator(".cal-block-tip-title")).ToHaveTextAsync(title);
+        await Assertions.Expect(tip.Locator(".cal-block-tip-sub")).ToHaveTextAsync("21:00–21:20 · Ben · scheduled");
+        await page.Mouse.MoveAsync(5, 5);
+        await Assertions.Expect(tip).ToBeHiddenAsync();
+
+        await page.GetByTestId("calendar-next-free").FocusAsync();
+        for (var presses = 0; !await block.EvaluateAsync<bool>("el => el === document.activeElement"); presses++)
+        {
+            Assert.True(presses < 60, "Tab never reached the block");
+            await page.Keyboard.PressAsync("Tab"); // through the lanes' blocks to this one
+        }
+        await Assertions.Expect(tip).ToBeVisibleAsync();
+        var (tipBox, blockBox) = (await tip.BoundingBoxAsync(), await block.BoundingBoxAsync());
+        Assert.True(tipBox!.Width > blockBox!.Width, "the tip is as clipped as the block");
+    }
+
+    [SkippableFact]
+    public async Task Calendar_toolbar_at_1440_px_with_the_drawer_open_fits_and_keeps_each_buttons_label_on_one_line()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var (context, page) = await OpenCalendarAsync(chromium, "Lia Calendar", 1440, 900);
+        await using var _ = context;
+        await page.GetByTestId("circuit-live").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator(".mud-drawer.mud-drawer--open")).ToBeVisibleAsync();
+        // The longest day title there is ("Wednesday 29 September 2027"), so the fit does not depend on today's date.
+        await page.GotoAsync("/?day=2027-09-29");
+        await WaitForCalendarAsync(page);
+        await Assertions.Expect(page.GetByTestId("calendar-title")).ToHaveTextAsync("Wednesday 29 September 2027");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "calendar-toolbar-1440.png") });
+
+        var toolbar = page.GetByTestId("calendar-toolbar");
+        var newButton = page.GetByTestId("calendar-new");
+        var nextFree = page.GetByTestId("calendar-next-free");
+        Assert.Equal(1, await TextLinesAsync(newButton));
+        Assert.Equal(1, await TextLinesAsync(nextFree));
+        var (newBox, nextBox, barBox) = (await newButton.BoundingBoxAsync(), await nextFree.BoundingBoxAsync(), await toolbar.BoundingBoxAsync());
+        Assert.Equal(nextBox!.Height, newBox!.Height, 0.5); // both one-line buttons of the same size
+        Assert.True(Math.Abs(newBox.Y - nextBox.Y) < 1, $"New reservation is on another row (top {newBox.Y}, Book next free slot's {nextBox.Y})");
+        var tallest = await toolbar.EvaluateAsync<double>("el => Math.max(...[...el.children].map(c => c.getBoundingClientRect().height))");
+        Assert.True(barBox!.Height <= tallest + 1, $"the toolbar takes {barBox.Height} px, more than one row of {tallest} px");
+        Assert.True(await toolbar.EvaluateAsync<bool>("el => el.scrollWidth <= el.clientWidth"), "the toolbar overflows");
+        Assert.True(newBox.X + newBox.Width <= barBox.X + barBox.Width + 0.5, $"New reservation ends at {newBox.X + newBox.Width}, past the toolbar's {barBox.X + barBox.Width}");
+        var main = await page.Locator(".mud-main-content").BoundingBoxAsync();
+        Assert.True(barBox.X + barBox.Width <= main!.X + main.Width + 0.5, "the toolbar reaches past the page");
+        // Shorter labels keep their full name for screen readers and on hover.
+        Assert.Equal("New reservation", await newButton.GetAttributeAsync("aria-label"));
+        Assert.Equal("Book next free slot", await nextFree.GetAttributeAsync("aria-label"));
+    }
+
+    /// <summary>How many lines a button's text takes (distinct tops of its text's line boxes).</summary>
+    private static Task<int> TextLinesAsync(ILocator button) => button.EvaluateAsync<int>(@"el => {
+        const tops = new Set();
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            if (!n.textContent.trim() || !n.parentElement.getClientRects().length) continue;
+            const range = document.createRange();
+            range.selectNodeContents(n);
+            for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+        }
+        return tops.size;
+    }");
+
     private ReservationQueries Queries => app.Services.GetRequiredService<ReservationQueries>();
 
     internal static string Unique() => Guid.NewGuid().ToString("N")[..6];
@@ -196,14 +304,14 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
         page.Locator($"[data-lane='{lane}'] [data-reservation-id]").Filter(new() { HasText = title });
 
     /// <summary>A context of its own (own cookies) in Berlin time, signed in, on tomorrow's day view, the circuit up and the drag module attached.</summary>
-    internal async Task<(IBrowserContext, IPage)> OpenCalendarAsync(Chromium chromium, string user)
+    internal async Task<(IBrowserContext, IPage)> OpenCalendarAsync(Chromium chromium, string user, int width = 1400, int height = 900)
     {
         var context = await chromium.Browser.NewContextAsync(new()
         {
             BaseURL = app.BaseAddress.ToString(),
             TimezoneId = ViewerZone,
             Locale = "en-GB",
-            ViewportSize = new() { Width = 1400, Height = 900 },
+            ViewportSize = new() { Width = width, Height = height },
         });
         context.SetDefaultTimeout((float)Timeout.TotalMilliseconds);
         var page = await context.NewPageAsync();

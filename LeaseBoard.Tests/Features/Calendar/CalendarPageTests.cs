@@ -48,6 +48,26 @@ public sealed class CalendarPageTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task Calendar_a_short_block_names_its_owner_and_title_in_a_tip_shown_on_hover_and_focus_and_in_its_accessible_name()
+    {
+        var id = await BookAsync(TestActors.Ben, 3, At(13), 30, "Quick smoke check");
+
+        var page = RenderCalendar();
+
+        var block = page.Find($"[data-lane=env-3] [data-reservation-id='{id}']");
+        Assert.Contains("width: 60px", block.GetAttribute("style")); // 30 minutes: too narrow for "13:00–13:30 · Ben"
+        Assert.Equal("Quick smoke check, Load, Mon 30 Nov 13:00–13:30, Env 3, by Ben, scheduled", block.GetAttribute("aria-label"));
+        // The tip follows the block (CSS shows it on :hover and :focus-visible of the block, outside its clipped box).
+        var tip = page.Find($"[data-lane=env-3] [data-tip-of='{id}']");
+        Assert.Equal(id.ToString(), block.NextElementSibling?.GetAttribute("data-tip-of"));
+        Assert.Contains("cal-block-tip", tip.ClassList);
+        Assert.Equal("true", tip.GetAttribute("aria-hidden")); // the block's accessible name says it already
+        Assert.Equal("Quick smoke check", tip.QuerySelector(".cal-block-tip-title")!.TextContent.Trim());
+        Assert.Equal("13:00–13:30 · Ben · scheduled", tip.QuerySelector(".cal-block-tip-sub")!.TextContent.Trim());
+        Assert.Null(block.GetAttribute("title")); // no second, native tooltip on top of the tip
+    }
+
+    [Fact]
     public async Task Calendar_draws_maintenance_time_in_its_lane_and_hands_it_to_the_drag_module_as_taken_time()
     {
         await using (var db = Database.CreateDbContext())
@@ -130,6 +150,43 @@ public sealed class CalendarPageTests : ComponentTestBase
         Assert.Equal(("Available", "Healthy"), (healthy.QuerySelector("[data-testid=env-state]")!.GetAttribute("data-state"),
             healthy.QuerySelector("[data-testid=env-health]")!.GetAttribute("data-health")));
     }
+
+    [Fact]
+    public async Task Calendar_lane_header_shows_who_holds_the_environment_now_and_the_time_left_counting_down_with_the_minute_tick()
+    {
+        await using (var db = Database.CreateDbContext())
+        {
+            db.Reservations.Add(new ReservationBuilder(Env(1).Id, At(8), At(9, 43)).InState(ReservationState.Active).OwnedBy(TestActors.Ben).Titled("Morning soak").Build());
+            await db.SaveChangesAsync();
+        }
+        await BookAsync(TestActors.Ana, 2, At(9, 30), 30, "Later today"); // scheduled, not held yet
+
+        var page = RenderCalendar();
+
+        var holder = page.Find("[data-testid=lane-header][data-env=env-1] [data-testid=lane-holder]");
+        Assert.Equal("Ben", holder.QuerySelector("[data-testid=lane-holder-owner]")!.TextContent.Trim());
+        Assert.Equal("41 min left", holder.QuerySelector("[data-testid=lane-holder-left]")!.TextContent.Trim()); // 09:02 to 09:43
+        Assert.Equal("Held by Ben until 09:43: Morning soak", holder.GetAttribute("title"));
+        Assert.Empty(page.FindAll("[data-testid=lane-header][data-env=env-2] [data-testid=lane-holder]")); // free now
+
+        Clock.Advance(TimeSpan.FromMinutes(1)); // the page's tick
+
+        page.WaitForAssertion(() => Assert.Equal("40 min left",
+            page.Find("[data-testid=lane-header][data-env=env-1] [data-testid=lane-holder-left]").TextContent.Trim()));
+
+        // Who holds it now does not depend on the day in view.
+        await page.InvokeAsync(() => page.Instance.OnShortcutAsync("next"));
+        Assert.Equal("Ben", page.Find("[data-testid=lane-header][data-env=env-1] [data-testid=lane-holder-owner]").TextContent.Trim());
+    }
+
+    [Theory]
+    [InlineData(41, "41 min left")]
+    [InlineData(60, "1 h left")]
+    [InlineData(135, "2 h 15 min left")]
+    [InlineData(0, "ending now")]
+    [InlineData(-3, "ending now")]
+    public void Calendar_lane_time_left_reads_in_minutes_then_hours(int minutes, string expected) =>
+        Assert.Equal(expected, CalendarLane.TimeLeft(TimeSpan.FromMinutes(minutes)));
 
     [Fact]
     public async Task Calendar_lane_headers_show_the_environments_description_in_full_on_hover()

@@ -58,6 +58,13 @@ public sealed class ReservationQueries(IDbContextFactory<LeaseBoardDb> dbs, Time
         Rows(db.Reservations.Where(r => r.OwnerId == ownerId && !ReservationStates.Live.Contains(r.State))
             .OrderByDescending(r => r.StartUtc).ThenByDescending(r => r.Id).Take(take));
 
+    /// <summary>The running leases: who holds each environment now, whatever period a page shows.</summary>
+    public async Task<List<ReservationRow>> ActiveAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await Rows(db.Reservations.Where(r => r.State == ReservationState.Active).OrderBy(r => r.StartUtc)).ToListAsync(ct);
+    }
+
     public async Task<ReservationRow?> ByIdAsync(int id, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);

@@ -36,6 +36,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
 
     private List<EnvironmentRow>? _environments;
     private ILookup<int, ReservationRow> _byEnvironment = Array.Empty<ReservationRow>().ToLookup(r => r.EnvironmentId);
+    private Dictionary<int, ReservationRow> _holders = [];
     private ILookup<int, LeaseBoard.Features.Admin.MaintenanceRow> _maintenance = Array.Empty<LeaseBoard.Features.Admin.MaintenanceRow>().ToLookup(_ => 0);
     private DateOnly _day;
     private CalendarView _view = CalendarView.Day;
@@ -78,7 +79,9 @@ public sealed partial class CalendarPage : IAsyncDisposable
         // A block's buffer reaches into the next view: fetch a little before the start too.
         var rows = await Queries.BetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
         var maintenance = await AdminQueries.MaintenanceBetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
+        var active = await Queries.ActiveAsync();
         _environments = environments;
+        _holders = active.GroupBy(r => r.EnvironmentId).ToDictionary(g => g.Key, g => g.First());
         _byEnvironment = rows.ToLookup(r => r.EnvironmentId);
         _maintenance = maintenance.ToLookup(m => m.EnvironmentId, m => m.Window);
         _scriptStale = true;

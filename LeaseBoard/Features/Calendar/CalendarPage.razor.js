@@ -174,7 +174,10 @@ class Controller {
                 this.pending = { ...base, kind: "refused", block };
             } else {
                 const edge = e.target.closest("[data-edge]")?.dataset.edge;
-                this.pending = { ...base, kind: edge ? `resize-${edge}` : "move", block, blockEl, grab: this.timeAt(track, e.clientX) - block.start };
+                // Where the pointer is from the part being dragged (the start for a move or the start edge, the end for the end
+                // edge): the edge follows the pointer's movement from there, not the pointer itself, which sits inside the edge.
+                const grab = this.timeAt(track, e.clientX) - (edge === "end" ? block.end : block.start);
+                this.pending = { ...base, kind: edge ? `resize-${edge}` : "move", block, blockEl, grab };
             }
         } else {
             this.pending = { ...base, kind: "create", anchor: this.timeAt(track, e.clientX) };
@@ -218,11 +221,11 @@ class Controller {
             d.start = this.snap(t - d.grab);
             d.end = d.start + (d.block.end - d.block.start);
         } else if (d.kind === "resize-start") {
-            d.start = Math.min(this.snap(t), d.block.end - grid);
+            d.start = Math.min(this.snap(t - d.grab), d.block.end - grid);
             d.end = d.block.end;
         } else {
             d.start = d.block.start;
-            d.end = Math.max(this.snap(t), d.block.start + grid);
+            d.end = Math.max(this.snap(t - d.grab), d.block.start + grid);
         }
         this.render();
     }
