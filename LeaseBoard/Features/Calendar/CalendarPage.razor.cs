@@ -47,6 +47,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
     private ElementReference _root;
     private IJSObjectReference? _module;
     private DotNetObjectReference<CalendarPage>? _self;
+    private bool _attaching;
     private IDisposable? _subscription;
     private ITimer? _ticker;
     private bool _scriptStale = true;
@@ -97,10 +98,17 @@ public sealed partial class CalendarPage : IAsyncDisposable
         {
             if (_module is null)
             {
-                _module = await JS.InvokeAsync<IJSObjectReference>("import", "./Features/Calendar/CalendarPage.razor.js");
-                if (_module is null) return; // a test runtime without modules
+                // Two renders can both get here before the import returns (a live event right after the first render):
+                // only the first attaches, so the lanes never get two drag controllers (two dialogs for one drag).
+                if (_attaching) { _scriptStale = true; return; }
+                _attaching = true;
+                var module = await JS.InvokeAsync<IJSObjectReference>("import", "./Features/Calendar/CalendarPage.razor.js");
+                if (module is null) return; // a test runtime without modules
                 _self = DotNetObjectReference.Create(this);
-                await _module.InvokeVoidAsync("attach", _root, _self, data);
+                await module.InvokeVoidAsync("attach", _root, _self, data);
+                _module = module;
+                _attaching = false;
+                if (_scriptStale) StateHasChanged(); // a render skipped meanwhile: send its data now
             }
             else
             {

@@ -7,6 +7,7 @@
 const controllers = new WeakMap();
 
 export function attach(root, dotnet, data) {
+    controllers.get(root)?.dispose(); // attaching again replaces the old controller: never two listening to one calendar
     const controller = new Controller(root, dotnet);
     controller.update(data);
     controllers.set(root, controller);

@@ -85,7 +85,10 @@ public sealed partial class RedisBoardEventRelay(BoardEvents events, IConnection
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
+        // The container may have disposed this singleton already (a host that failed to start, or was torn down): then
+        // there is nothing left to stop.
+        try { await _stopping.CancelAsync(); }
+        catch (ObjectDisposedException) { return; }
         _subscription?.Dispose();
         try { await redis.GetSubscriber().UnsubscribeAsync(Channel); }
         catch (RedisException) { } // shutting down anyway
