@@ -24,7 +24,7 @@ public sealed record AuditRow(long Id, DateTime AtUtc, string Actor, string Acti
     string? EnvironmentName = null, string? ActorName = null)
 {
     /// <summary>Who, for people: the name they last signed in with, LeaseBoard itself, or the id of someone never seen signing in.</summary>
-    public string Who => ActorName ?? (Actor == AuditEntry.SystemActor ? "LeaseBoard" : Actor);
+    public string Who => ActorName ?? (Actor == AuditEntry.SystemActor ? LeaseBoard.Domain.Actor.System.DisplayName : Actor);
 }
 
 public sealed record AuditPage(IReadOnlyList<AuditRow> Rows, int Total);

@@ -38,8 +38,10 @@ public sealed partial class SimulatedTestFramework : ITestFramework
     private DateTime Now => _clock.GetUtcNow().UtcDateTime;
 
     /// <summary>The faults injected at run time, else those in configuration.</summary>
-    public FaultProfile FaultsOf(string environmentKey) =>
-        Store.Read(c => SimulatedFrameworkStore.Faults(c, environmentKey)) ?? _options.Faults.GetValueOrDefault(environmentKey, FaultProfile.None);
+    public FaultProfile FaultsOf(string environmentKey) => Store.Read(c => FaultsOf(c, environmentKey));
+
+    private FaultProfile FaultsOf(Microsoft.Data.Sqlite.SqliteConnection connection, string environmentKey) =>
+        SimulatedFrameworkStore.Faults(connection, environmentKey) ?? _options.Faults.GetValueOrDefault(environmentKey, FaultProfile.None);
 
     /// <summary>Changes an environment's faults at run time (admin page, tests). Hang and crash apply to runs started afterwards.</summary>
     public void SetFaults(string environmentKey, FaultProfile faults) =>
@@ -58,11 +60,11 @@ public sealed partial class SimulatedTestFramework : ITestFramework
     public Task<string> StartRunAsync(StartRunRequest request, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var faults = FaultsOf(request.EnvironmentKey);
         PruneNowAndThen();
         return Task.FromResult(Store.Write(c =>
         {
             CheckToken(c, request.EnvironmentKey, request.FencingToken);
+            var faults = FaultsOf(c, request.EnvironmentKey);
             // The same token asking again is the same lease retrying (perhaps from an app that crashed before
             // it saved the answer): it gets the run it already has, never a second one.
             if (SimulatedFrameworkStore.RunByToken(c, request.EnvironmentKey, request.FencingToken) is { } existing) return existing.Id;
@@ -118,11 +120,10 @@ public sealed partial class SimulatedTestFramework : ITestFramework
     public Task ResetEnvironmentAsync(string environmentKey, long fencingToken, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var failReset = FaultsOf(environmentKey).FailReset;
         Store.Write(c =>
         {
             CheckToken(c, environmentKey, fencingToken);
-            if (failReset)
+            if (FaultsOf(c, environmentKey).FailReset)
                 throw new TestFrameworkException($"Reset of {environmentKey} failed: the clean-up script exited with code 2 (disk still holds test data).");
             var now = Now;
             foreach (var run in SimulatedFrameworkStore.OpenRuns(c, environmentKey).Where(r => Status(r, now).Phase == RunPhase.Running))
