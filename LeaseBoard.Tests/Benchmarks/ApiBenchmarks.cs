@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Api;
+using LeaseBoard.Features.Tokens;
 using LeaseBoard.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using LeaseBoard.Data;
 using System.Diagnostics;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.LiveUpdates;
@@ -23,7 +24,7 @@ public sealed class LiveUpdatesBenchmarks(ITestOutputHelper output)
     private static Dictionary<string, string?> Settings(string? database = null, string? redis = null)
     {
         var settings = new Dictionary<string, string?> { ["LeaseBoard:Wall:KioskKey"] = Key };
-        if (database is not null) settings[$"ConnectionStrings:{DatabaseSetup.ConnectionStringName}"] = $"Data Source={database}";
+        if (database is not null) settings[$"ConnectionStrings:{DatabaseProviders.ConnectionStringName}"] = $"Data Source={database}";
         if (redis is not null) settings[LiveUpdatesSetup.RedisSetting] = redis;
         return settings;
     }

@@ -1,3 +1,4 @@
+using LeaseBoard.Features.SignIn;
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.RegularExpressions;

@@ -14,14 +14,14 @@ public sealed class MigrationTests
     public static SqliteLeaseBoardDb SqliteContext()
     {
         var options = new DbContextOptionsBuilder<SqliteLeaseBoardDb>();
-        DatabaseSetup.ConfigureSqlite(options, "Data Source=:memory:");
+        DatabaseProviders.ConfigureSqlite(options, "Data Source=:memory:");
         return new SqliteLeaseBoardDb(options.Options);
     }
 
     public static SqlServerLeaseBoardDb SqlServerContext()
     {
         var options = new DbContextOptionsBuilder<SqlServerLeaseBoardDb>();
-        DatabaseSetup.ConfigureSqlServer(options, UnusedSqlServerConnectionString);
+        DatabaseProviders.ConfigureSqlServer(options, UnusedSqlServerConnectionString);
         return new SqlServerLeaseBoardDb(options.Options);
     }
 

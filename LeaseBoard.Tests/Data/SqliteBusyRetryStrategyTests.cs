@@ -51,7 +51,7 @@ public sealed class SqliteBusyRetryStrategyTests
         // Same database, but give up waiting for the lock after one second, so SQLITE_BUSY reaches the strategy.
         var impatient = new SqliteConnectionStringBuilder(h.Database.ConnectionString) { DefaultTimeout = 1 }.ToString();
         var options = new DbContextOptionsBuilder<SqliteLeaseBoardDb>();
-        DatabaseSetup.ConfigureSqlite(options, impatient);
+        DatabaseProviders.ConfigureSqlite(options, impatient);
         var service = new BookingService(new Factory(() => new SqliteLeaseBoardDb(options.Options)), new StaticOptionsMonitor<BookingOptions>(h.Options),
             h.Clock, h.Events, [], NullLogger<BookingService>.Instance);
         using var retries = new TransientRetryCounter();

@@ -1,6 +1,7 @@
 using Bunit;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Api;
+using LeaseBoard.Features.Tokens;
 using LeaseBoard.Features.Framework;
 using LeaseBoard.Features.Leases;
 using LeaseBoard.Features.Wall;
@@ -42,6 +43,7 @@ public sealed class PageEmptyStateTests : ComponentTestBase
         }).Build());
         Services.AddLeaseEngine();
         Services.AddSingleton<ILeaseJobs>(new ManualLeaseJobs(Clock));
+        Services.AddNotificationServices();
         Services.AddAdminServices();
         Services.AddSingleton<ApiTokenService>();
         Services.AddSingleton<IOptionsMonitor<LeaseOptions>>(new StaticOptionsMonitor<LeaseOptions>(new LeaseOptions()));

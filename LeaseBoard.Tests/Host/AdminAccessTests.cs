@@ -1,3 +1,4 @@
+using LeaseBoard.Features.SignIn;
 using System.Net;
 using AngleSharp.Html.Parser;
 using LeaseBoard.Setup;
@@ -147,7 +148,7 @@ public sealed class EntraDeniedPathTests(LeaseBoard.Tests.Features.Api.EntraApiH
     {
         var cookies = host.Factory.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(CookieAuthenticationDefaults.AuthenticationScheme);
 
-        Assert.Equal(SignInSetup.DeniedPath, cookies.AccessDeniedPath.Value);
+        Assert.Equal(SignInAddresses.DeniedPath, cookies.AccessDeniedPath.Value);
     }
 }
 

@@ -1,3 +1,4 @@
+using LeaseBoard.Features.SignIn;
 using System.Net;
 using AngleSharp.Html.Parser;
 using LeaseBoard.Data;

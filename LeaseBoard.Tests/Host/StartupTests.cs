@@ -1,3 +1,4 @@
+using LeaseBoard.Features.SignIn;
 using System.Net;
 using LeaseBoard.Features.Booking;
 using LeaseBoard.Setup;

@@ -1,3 +1,4 @@
+using LeaseBoard.Features.SignIn;
 using System.Security.Claims;
 using Bunit;
 using Bunit.TestDoubles;
@@ -67,7 +68,7 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
     {
         Auth.SetAuthorized(actor.DisplayName);
         Auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, actor.Id));
-        if (actor.IsAdmin) Auth.SetRoles(LeaseBoard.Setup.Roles.Admin);
+        if (actor.IsAdmin) Auth.SetRoles(LeaseBoard.Features.SignIn.Roles.Admin);
     }
 
     public TestEnvironment Env(int number) => Environments[number - 1];

@@ -7,6 +7,7 @@ using System.Text.Json.Serialization;
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Api;
+using LeaseBoard.Features.Tokens;
 using LeaseBoard.Features.Framework;
 using LeaseBoard.Setup;
 using Microsoft.EntityFrameworkCore;
@@ -47,7 +48,7 @@ public sealed class CrashTestApp : IAsyncDisposable
         _settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development", // the local sign-in refuses to start elsewhere
-            [$"ConnectionStrings__{DatabaseSetup.ConnectionStringName}"] = $"Data Source={database}",
+            [$"ConnectionStrings__{DatabaseProviders.ConnectionStringName}"] = $"Data Source={database}",
             ["LeaseBoard__DemoData__Enabled"] = "false",
             ["LeaseBoard__Framework__Driver"] = driver.ToString(),
             // Both durable stores, explicitly in this folder (unknown settings are ignored by an app that has none).
@@ -76,7 +77,7 @@ public sealed class CrashTestApp : IAsyncDisposable
             _settings[key] = value;
 
         var options = new DbContextOptionsBuilder<SqliteLeaseBoardDb>();
-        DatabaseSetup.ConfigureSqlite(options, DatabaseSetup.PrepareSqliteFile($"Data Source={database}", folder));
+        DatabaseProviders.ConfigureSqlite(options, DatabaseProviders.PrepareSqliteFile($"Data Source={database}", folder));
         _dbOptions = options.Options;
     }
 

@@ -1,3 +1,4 @@
+using LeaseBoard.Data;
 using LeaseBoard.Setup;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -26,7 +27,7 @@ public class LeaseBoardAppFactory : WebApplicationFactory<Program>
     public LeaseBoardAppFactory(string environment = "Development", IReadOnlyDictionary<string, string?>? settings = null)
     {
         EnvironmentName = environment;
-        _settings[$"ConnectionStrings:{DatabaseSetup.ConnectionStringName}"] = $"Data Source={Path.Combine(_folder, "leaseboard.db")}";
+        _settings[$"ConnectionStrings:{DatabaseProviders.ConnectionStringName}"] = $"Data Source={Path.Combine(_folder, "leaseboard.db")}";
         // Hangfire's server keeps process-wide state: only the shared host runs one (SharedAppFixture turns it on).
         _settings["LeaseBoard:Leases:RunJobServer"] = "false";
         // The Development demo reservations would collide with the tests' own bookings.

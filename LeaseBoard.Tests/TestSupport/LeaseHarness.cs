@@ -105,6 +105,7 @@ public sealed class LeaseHarness : IAsyncDisposable
         jobs = new ManualLeaseJobs(Clock);
         services.AddSingleton<ILeaseJobs>(jobs);
         services.AddSingleton<LeaseJobs>();
+        services.AddNotificationServices();
         services.AddAdminServices();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }

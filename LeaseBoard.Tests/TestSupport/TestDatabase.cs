@@ -57,9 +57,9 @@ public sealed class TestDatabase : IDbContextFactory<LeaseBoardDb>, IAsyncDispos
     private static TestDatabase CreateSqlite()
     {
         var folder = Path.Combine(Path.GetTempPath(), "leaseboard-tests", Guid.NewGuid().ToString("N"));
-        var connectionString = DatabaseSetup.PrepareSqliteFile($"Data Source={Path.Combine(folder, "test.db")}", folder);
+        var connectionString = DatabaseProviders.PrepareSqliteFile($"Data Source={Path.Combine(folder, "test.db")}", folder);
         var options = new DbContextOptionsBuilder<SqliteLeaseBoardDb>();
-        DatabaseSetup.ConfigureSqlite(options, connectionString);
+        DatabaseProviders.ConfigureSqlite(options, connectionString);
         var hook = new CommandHook();
         options.AddInterceptors(hook);
         return new TestDatabase(DatabaseProvider.Sqlite, connectionString, hook, () => new SqliteLeaseBoardDb(options.Options), () =>
@@ -74,7 +74,7 @@ public sealed class TestDatabase : IDbContextFactory<LeaseBoardDb>, IAsyncDispos
         var name = "LeaseBoardTest_" + Guid.NewGuid().ToString("N");
         var connectionString = new SqlConnectionStringBuilder(serverConnectionString) { InitialCatalog = name }.ToString();
         var options = new DbContextOptionsBuilder<SqlServerLeaseBoardDb>();
-        DatabaseSetup.ConfigureSqlServer(options, connectionString);
+        DatabaseProviders.ConfigureSqlServer(options, connectionString);
         var hook = new CommandHook();
         options.AddInterceptors(hook);
         return new TestDatabase(DatabaseProvider.SqlServer, connectionString, hook, () => new SqlServerLeaseBoardDb(options.Options), async () =>

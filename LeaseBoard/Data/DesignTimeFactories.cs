@@ -1,4 +1,3 @@
-using LeaseBoard.Setup;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
@@ -10,7 +9,7 @@ internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<Sqli
     public SqliteLeaseBoardDb CreateDbContext(string[] args)
     {
         var options = new DbContextOptionsBuilder<SqliteLeaseBoardDb>();
-        DatabaseSetup.ConfigureSqlite(options, "Data Source=design-time.db");
+        DatabaseProviders.ConfigureSqlite(options, "Data Source=design-time.db");
         return new SqliteLeaseBoardDb(options.Options);
     }
 }
@@ -20,7 +19,7 @@ internal sealed class SqlServerDesignTimeFactory : IDesignTimeDbContextFactory<S
     public SqlServerLeaseBoardDb CreateDbContext(string[] args)
     {
         var options = new DbContextOptionsBuilder<SqlServerLeaseBoardDb>();
-        DatabaseSetup.ConfigureSqlServer(options, "Server=localhost;Database=LeaseBoard;Integrated Security=true;TrustServerCertificate=true");
+        DatabaseProviders.ConfigureSqlServer(options, "Server=localhost;Database=LeaseBoard;Integrated Security=true;TrustServerCertificate=true");
         return new SqlServerLeaseBoardDb(options.Options);
     }
 }

@@ -1,37 +1,30 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using LeaseBoard.Features.Api;
+using LeaseBoard.Features.Tokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
 
+using LeaseBoard.Features.SignIn;
+
 namespace LeaseBoard.Setup;
-
-public sealed class ApiOptions
-{
-    public const string Section = "LeaseBoard:Api";
-
-    /// <summary>Requests one token may make per minute before it gets 429 with Retry-After.</summary>
-    [Range(1, 100_000, ErrorMessage = "LeaseBoard:Api:RequestsPerMinute must be between 1 and 100000.")]
-    public int RequestsPerMinute { get; set; } = 120;
-}
 
 public static class ApiSetup
 {
     public static WebApplicationBuilder AddApi(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
-        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<ApiOptions>(ApiOptions.Section);
         builder.Services.AddSingleton<ApiTokenService>();
         builder.Services.AddSingleton<ApiQueries>();
 
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null);
         // Only bearer schemes count here: a browser's cookie never authorises an API call.
-        string[] schemes = SignInSetup.UsesEntraId(builder.Configuration)
-            ? [ApiTokenAuthentication.SchemeName, SignInSetup.EntraBearerScheme]
+        string[] schemes = Principals.UsesEntraId(builder.Configuration)
+            ? [ApiTokenAuthentication.SchemeName, Principals.EntraBearerScheme]
             : [ApiTokenAuthentication.SchemeName];
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ApiEndpoints.ReadPolicy, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser()
@@ -126,7 +119,6 @@ public static class ApiSetup
     {
         app.UseRateLimiter();
         app.MapReservationApi();
-        app.MapCalendarFeeds();
         app.MapOpenApi().AllowAnonymous();
         // The reference must work air-gapped: its script is served from the package, and its fonts from Scalar's CDN are turned off.
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("LeaseBoard API").DisableDefaultFonts()).AllowAnonymous();

@@ -1,6 +1,7 @@
 using LeaseBoard.Features.Environments;
 using Bunit;
 using LeaseBoard.Components.Layout;
+using LeaseBoard.Shell.Layout;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Admin;
 using LeaseBoard.Features.Booking;
@@ -29,6 +30,7 @@ public sealed class AdminComponentTests : ComponentTestBase
         }).Build());
         Services.AddLeaseEngine();
         Services.AddSingleton<ILeaseJobs>(new ManualLeaseJobs(Clock));
+        Services.AddNotificationServices();
         Services.AddAdminServices();
         SignInAs(TestActors.Admin);
         // Roles set after the claims rebuild the test principal without them: set the id again.

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Api;
+using LeaseBoard.Features.Tokens;
 using LeaseBoard.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LeaseBoard.Features.Api;
+using LeaseBoard.Features.Tokens;
 using LeaseBoard.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;

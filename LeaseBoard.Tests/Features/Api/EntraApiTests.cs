@@ -1,3 +1,4 @@
+using LeaseBoard.Features.SignIn;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -22,7 +23,7 @@ public sealed class EntraApiHost() : ApiTestHost(new()
     ["AzureAd:Instance"] = "https://login.microsoftonline.com/",
     ["AzureAd:TenantId"] = TenantId,
     ["AzureAd:ClientId"] = ClientId,
-}, services => services.PostConfigure<JwtBearerOptions>(SignInSetup.EntraBearerScheme, o =>
+}, services => services.PostConfigure<JwtBearerOptions>(Principals.EntraBearerScheme, o =>
 {
     var metadata = new OpenIdConnectConfiguration { Issuer = Issuer };
     metadata.SigningKeys.Add(Key);

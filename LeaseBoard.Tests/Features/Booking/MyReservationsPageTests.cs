@@ -1,6 +1,7 @@
 using Bunit;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Api;
+using LeaseBoard.Features.Tokens;
 using LeaseBoard.Features.Booking;
 using LeaseBoard.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.LiveUpdates;
 using LeaseBoard.Setup;
@@ -39,7 +40,7 @@ public sealed class TwoInstancesFixture : IAsyncLifetime
         }
         var settings = new Dictionary<string, string?>
         {
-            [$"ConnectionStrings:{DatabaseSetup.ConnectionStringName}"] = $"Data Source={Path.Combine(_folder, "shared.db")}",
+            [$"ConnectionStrings:{DatabaseProviders.ConnectionStringName}"] = $"Data Source={Path.Combine(_folder, "shared.db")}",
             [LiveUpdatesSetup.RedisSetting] = Redis.ConnectionString,
             ["LeaseBoard:Wall:KioskKey"] = KioskKey,
         };

@@ -3,7 +3,7 @@ using System.Security.Claims;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Booking;
 using LeaseBoard.Features.LiveUpdates;
-using LeaseBoard.Setup;
+using LeaseBoard.Features.SignIn;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;

@@ -3,7 +3,7 @@ using LeaseBoard.Components;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Booking;
 using LeaseBoard.Features.LiveUpdates;
-using LeaseBoard.Setup;
+using LeaseBoard.Features.SignIn;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Options;

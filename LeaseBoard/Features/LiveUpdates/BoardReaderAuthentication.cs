@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using LeaseBoard.Features.Wall;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Diagnostics;
@@ -14,7 +13,7 @@ namespace LeaseBoard.Features.LiveUpdates;
 /// Refusals are plain 401s — no redirect to a sign-in page a script cannot follow.
 /// </summary>
 public sealed class BoardReaderAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IOptionsMonitor<WallOptions> wall) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IKioskKeyCheck kiosk) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "BoardReader";
     public const string Policy = "BoardReader";
@@ -25,7 +24,7 @@ public sealed class BoardReaderAuthentication(IOptionsMonitor<AuthenticationSche
         var key = Request.Query["key"].FirstOrDefault() ?? Request.Query["access_token"].FirstOrDefault();
         if (key is not null)
         {
-            if (!wall.CurrentValue.IsKioskKey(key)) return AuthenticateResult.Fail("The kiosk key is not valid.");
+            if (!kiosk.IsKioskKey(key)) return AuthenticateResult.Fail("The kiosk key is not valid.");
             var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "Wall kiosk"), new Claim(ClaimTypes.Role, KioskRole)], SchemeName);
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
         }
@@ -45,4 +44,10 @@ public sealed class BoardReaderAuthentication(IOptionsMonitor<AuthenticationSche
         Response.StatusCode = status;
         return Task.CompletedTask;
     }
+}
+
+/// <summary>Whether a key opens the board read-only (the wall's kiosk key); the wall answers it from its own settings.</summary>
+public interface IKioskKeyCheck
+{
+    bool IsKioskKey(string key);
 }

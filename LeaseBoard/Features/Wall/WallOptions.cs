@@ -16,6 +16,9 @@ public sealed class WallOptions
 
     public bool KioskEnabled => !string.IsNullOrEmpty(KioskKey);
 
+    /// <summary>A running test silent for longer than this shows as hung. Not bound here: the wiring copies the lease engine's own setting, so both always agree.</summary>
+    public TimeSpan HangTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Does <paramref name="candidate"/> match the kiosk key? In constant time, and never when no key is set.</summary>
     public bool IsKioskKey(string? candidate)
     {
@@ -37,4 +40,10 @@ public static class WallAccessRules
         if (key is not null) return options.IsKioskKey(key) ? WallAccess.Kiosk : WallAccess.WrongKey;
         return user.Identity?.IsAuthenticated == true ? WallAccess.SignedIn : WallAccess.NeedsSignIn;
     }
+}
+
+/// <summary>The board hub's kiosk-key check, answered from the wall's settings.</summary>
+public sealed class WallKioskKeyCheck(Microsoft.Extensions.Options.IOptionsMonitor<WallOptions> options) : LeaseBoard.Features.LiveUpdates.IKioskKeyCheck
+{
+    public bool IsKioskKey(string key) => options.CurrentValue.IsKioskKey(key);
 }

@@ -4,7 +4,7 @@ using LeaseBoard.Domain;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
-namespace LeaseBoard.Features.Api;
+namespace LeaseBoard.Features.Tokens;
 
 /// <summary>
 /// <c>Authorization: Bearer lb_…</c> → the token owner's principal, with the token's scope. The API
@@ -36,7 +36,7 @@ public sealed class ApiTokenAuthentication(
             new Claim(ScopeClaim, token.Scope.ToString().ToLowerInvariant()),
             new Claim(TokenIdClaim, token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ], SchemeName);
-        if (token.OwnerIsAdmin) identity.AddClaim(new Claim(ClaimTypes.Role, LeaseBoard.Setup.Roles.Admin));
+        if (token.OwnerIsAdmin) identity.AddClaim(new Claim(ClaimTypes.Role, LeaseBoard.Features.SignIn.Roles.Admin));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 

@@ -1,11 +1,14 @@
+using LeaseBoard.Tests.Features.Api;
+using LeaseBoard.Features.Booking;
 using System.Net;
 using System.Net.Http.Json;
 using IcalCalendar = Ical.Net.Calendar;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Api;
+using LeaseBoard.Features.Tokens;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LeaseBoard.Tests.Features.Api;
+namespace LeaseBoard.Tests.Features.Booking;
 
 public sealed class CalendarFeedTests(ApiTestHost host) : IClassFixture<ApiTestHost>
 {

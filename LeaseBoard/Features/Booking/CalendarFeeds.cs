@@ -6,7 +6,9 @@ using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using Microsoft.EntityFrameworkCore;
 
-namespace LeaseBoard.Features.Api;
+using LeaseBoard.Features.Tokens;
+
+namespace LeaseBoard.Features.Booking;
 
 /// <summary>
 /// iCalendar feeds that Outlook and Google subscribe to without signing in: the URL carries a token of

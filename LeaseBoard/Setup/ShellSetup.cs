@@ -1,11 +1,12 @@
 using LeaseBoard.Components;
+using LeaseBoard.Shell;
 using MudBlazor.Services;
 
 namespace LeaseBoard.Setup;
 
-public static class UiSetup
+public static class ShellSetup
 {
-    public static WebApplicationBuilder AddBoardUi(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddShell(this WebApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -14,7 +15,7 @@ public static class UiSetup
         return builder;
     }
 
-    public static WebApplication MapBoardUi(this WebApplication app)
+    public static WebApplication MapShell(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error", createScopeForErrors: true);

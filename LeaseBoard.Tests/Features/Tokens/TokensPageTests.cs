@@ -1,10 +1,11 @@
 using Bunit;
 using LeaseBoard.Features.Api;
+using LeaseBoard.Features.Tokens;
 using LeaseBoard.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 
-namespace LeaseBoard.Tests.Features.Api;
+namespace LeaseBoard.Tests.Features.Tokens;
 
 /// <summary>The API tokens page as Ana meets it, on a real database.</summary>
 public sealed class TokensPageTests : ComponentTestBase
@@ -38,7 +39,7 @@ public sealed class TokensPageTests : ComponentTestBase
     [Fact]
     public void The_secret_shown_once_is_copied_to_the_clipboard_with_one_click_and_the_button_says_so()
     {
-        var clipboard = JSInterop.SetupModule("./Features/Api/TokensPage.razor.js");
+        var clipboard = JSInterop.SetupModule("./Features/Tokens/TokensPage.razor.js");
         clipboard.Setup<bool>("copy", _ => true).SetResult(true);
         var page = RenderPage();
         page.Find("[data-testid=token-name]").Input("ci");
@@ -56,7 +57,7 @@ public sealed class TokensPageTests : ComponentTestBase
     [Fact]
     public void A_refused_copy_says_how_to_copy_by_hand()
     {
-        var clipboard = JSInterop.SetupModule("./Features/Api/TokensPage.razor.js");
+        var clipboard = JSInterop.SetupModule("./Features/Tokens/TokensPage.razor.js");
         clipboard.Setup<bool>("copy", _ => true).SetResult(false);
         var page = RenderPage();
         page.Find("[data-testid=token-name]").Input("ci");

@@ -4,7 +4,7 @@ using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using Microsoft.EntityFrameworkCore;
 
-namespace LeaseBoard.Features.Api;
+namespace LeaseBoard.Features.Tokens;
 
 public sealed record ApiTokenRow(int Id, string Name, ApiScope Scope, string Prefix, DateTime CreatedUtc, DateTime ExpiresUtc, DateTime? RevokedUtc, DateTime? LastUsedUtc);
 
