@@ -96,7 +96,7 @@ public sealed partial class LeaseEngine(
     /// concurrency token, so of two admins, or an admin and the lease's own end, exactly one wins),
     /// then its run is stopped graceful → force and the environment cleaned up as for any ended lease.
     /// </summary>
-    public async Task<ForceReleaseResult> ForceReleaseAsync(int reservationId, string reason, string by, CancellationToken ct)
+    public async Task<ForceReleaseResult> ForceReleaseAsync(int reservationId, string reason, Actor by, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -106,15 +106,15 @@ public sealed partial class LeaseEngine(
             if (LeaseRules.ForceReleaseRefusal(reservation.State, reservation.Outcome) is { } refusal)
                 return new ForceReleaseResult(false, refusal);
             reservation.State = ReservationState.ForceReleased;
-            reservation.Outcome = Rules.Truncate($"Force-released by {by}: {reason}");
+            reservation.Outcome = Rules.Truncate($"Force-released by {by.Id}: {reason}");
             reservation.UpdatedUtc = Now;
             db.AuditEntries.Add(new AuditEntry
             {
-                AtUtc = Now, Actor = by, Action = AuditActions.LeaseForceReleased, EnvironmentId = reservation.EnvironmentId,
+                AtUtc = Now, Actor = by.Id, Action = AuditActions.LeaseForceReleased, EnvironmentId = reservation.EnvironmentId,
                 ReservationId = reservation.Id, Details = Rules.Truncate($"'{reservation.Title}' of {reservation.OwnerName} force-released: {reason}", 2000),
             });
             if (!await SaveAsync(db, ct, () => Publish(reservation, "force-released"))) continue;
-            LogForceReleased(reservation.Id, by);
+            LogForceReleased(reservation.Id, by.Id, by.DisplayName);
             await CheckRunAsync(reservationId, ct); // stops the run (or finishes a lease whose run never started)
             return new ForceReleaseResult(true, $"'{reservation.Title}' force-released; its test is being stopped and {reservation.Environment!.Name} cleaned up.");
         }
@@ -221,8 +221,8 @@ public sealed partial class LeaseEngine(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stop (force: {Force}) of run {RunId} on {EnvironmentKey} failed")]
     private partial void LogStopFailed(Exception exception, string environmentKey, string runId, bool force);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reservation {ReservationId} force-released by {By}")]
-    private partial void LogForceReleased(int reservationId, string by);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reservation {ReservationId} force-released by {ActorId} ({ActorName})")]
+    private partial void LogForceReleased(int reservationId, string actorId, string actorName);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Another actor changed the lease first; this trigger stands down")]
     private partial void LogConcurrent();
