@@ -40,7 +40,7 @@ public sealed partial class AdminService(
         {
             var current = await CurrentLeaseIdAsync(environment.Id, ct);
             if (current is null) return AdminResult.Refused($"Nothing to force-release: no lease is running on {environment.Name}.");
-            var released = await engine.ForceReleaseAsync(current.Value, reason, actor.Id, ct);
+            var released = await engine.ForceReleaseAsync(current.Value, reason, actor, ct);
             return released.Done ? AdminResult.Done(released.Message) : AdminResult.Refused(released.Message);
         });
 
@@ -49,7 +49,7 @@ public sealed partial class AdminService(
         {
             var released = "";
             if (andForceRelease && await CurrentLeaseIdAsync(environment.Id, ct) is { } lease)
-                released = " " + (await engine.ForceReleaseAsync(lease, reason, actor.Id, ct)).Message;
+                released = " " + (await engine.ForceReleaseAsync(lease, reason, actor, ct)).Message;
             var relocations = await care.QuarantineAsync(environment.Id, reason, actor.Id, ct);
             if (relocations is null)
                 return AdminResult.Refused($"{environment.Name} is already {(await StateOfAsync(environment.Id, ct)).ToString().ToLowerInvariant()}.{released}");

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace LeaseBoard.Features.Framework;
 
@@ -18,8 +17,11 @@ namespace LeaseBoard.Features.Framework;
 /// </code>
 /// The key is the last part of the run id (proc-&lt;pid&gt;-&lt;key&gt;): it is chosen before the pid is known.
 /// Files are replaced atomically (temp file, then rename), so a crash leaves the old or the new content.
+/// Adoption starts here: a lease's run is found by (environment, fencing token), and a record whose starter died
+/// before writing the pid is completed from the wrapper's pid file; <see cref="ProcessRunCache"/> then holds the
+/// adopted runs in memory.
 /// </summary>
-internal sealed class ProcessRunRegistry
+internal sealed partial class ProcessRunRegistry
 {
     public const string OutputFileName = "output.log";
     private const int Ewouldblock = 11;
@@ -28,10 +30,12 @@ internal sealed class ProcessRunRegistry
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
-    public ProcessRunRegistry(string stateDirectory, TimeProvider time)
+    public ProcessRunRegistry(string stateDirectory, TimeProvider time, ILogger logger)
     {
         _time = time;
+        _logger = logger;
         Root = Path.GetFullPath(stateDirectory);
         try
         {
@@ -155,6 +159,31 @@ internal sealed class ProcessRunRegistry
             : null;
     }
 
+    /// <summary>The lease's run, if one was recorded; one with a process wins over a record that never got one.</summary>
+    public RunRecord? FindRecord(string environmentKey, long token) =>
+        Keys().Select(Read)
+            .Where(r => r is not null && r.EnvironmentKey == environmentKey && r.FencingToken == token)
+            .Select(r => Complete(r!))
+            .OrderBy(r => r.RunId is null).ThenByDescending(r => r.CreatedUtc)
+            .FirstOrDefault();
+
+    /// <summary>
+    /// Fills in a record whose starter died between the spawn and recording the pid, from the pid file the
+    /// wrapper wrote itself. Whoever does this writes what the starter would have written.
+    /// </summary>
+    public RunRecord Complete(RunRecord record)
+    {
+        if (record.ProcessGroup is not null || ReadWrapperPid(record.Key) is not { } wrapper) return record;
+        var completed = record with
+        {
+            RunId = RunRecord.IdOf(wrapper.Pid, record.Key), ProcessGroup = wrapper.Pid, StartTime = wrapper.StartTime,
+            BootId = wrapper.BootId.Length > 0 ? wrapper.BootId : record.BootId,
+        };
+        Update(completed);
+        LogRecordCompleted(completed.RunId, record.EnvironmentKey, wrapper.Pid);
+        return completed;
+    }
+
     public int? ReadExitCode(string key) =>
         int.TryParse(ReadText(key, "exit-code"), NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : null;
 
@@ -234,6 +263,9 @@ internal sealed class ProcessRunRegistry
 
     private static bool IsKey(string? name) => name is { Length: 8 } && name.All(char.IsAsciiHexDigitLower);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} on {EnvironmentKey} was spawned as process group {ProcessGroup} but its starter died before recording it; recorded it from the wrapper's pid file")]
+    private partial void LogRecordCompleted(string runId, string environmentKey, int processGroup);
+
     private sealed class Held(FileStream file, SemaphoreSlim gate) : IDisposable
     {
         public void Dispose()
@@ -243,35 +275,3 @@ internal sealed class ProcessRunRegistry
         }
     }
 }
-
-/// <summary>
-/// One run in the registry. <see cref="ProcessGroup"/> is the wrapper shell's pid (it leads the group);
-/// with <see cref="StartTime"/> (field 22 of /proc/&lt;pid&gt;/stat) and <see cref="BootId"/> it names that
-/// process and no other. Null until the process exists; <see cref="RunId"/> is set with them.
-/// </summary>
-internal sealed record RunRecord(
-    string Key,
-    string? RunId,
-    string EnvironmentKey,
-    long FencingToken,
-    int ReservationId,
-    DateTime CreatedUtc,
-    string BootId,
-    int? ProcessGroup,
-    long? StartTime,
-    string OutputFile,
-    DateTime? FinishedUtc)
-{
-    public static string IdOf(int processGroup, string key) => $"proc-{processGroup}-{key}";
-
-    /// <summary>The key in "proc-&lt;pid&gt;-&lt;key&gt;", or null for an id this driver never made.</summary>
-    public static string? KeyOf(string runId)
-    {
-        var parts = runId.Split('-');
-        return parts is ["proc", var pid, var key] && pid.Length > 0 && pid.All(char.IsAsciiDigit) ? key : null;
-    }
-}
-
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-[JsonSerializable(typeof(RunRecord))]
-internal sealed partial class RegistryJson : JsonSerializerContext;

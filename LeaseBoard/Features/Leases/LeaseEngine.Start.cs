@@ -1,0 +1,167 @@
+using LeaseBoard.Data;
+using LeaseBoard.Domain;
+using LeaseBoard.Features.Framework;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeaseBoard.Features.Leases;
+
+/// <summary>The start path: claiming the environment under a new fencing token, and starting the run (with retries).</summary>
+public sealed partial class LeaseEngine
+{
+    /// <summary>The start trigger: claims the environment, issues a fencing token, creates the run and starts it.</summary>
+    public async Task StartLeaseAsync(int reservationId, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var claimed = await TryClaimAsync(reservationId, ct);
+            if (claimed is ClaimResult.Retry) continue;
+            if (claimed is ClaimResult.Claimed) await AttemptStartAsync(reservationId, ct);
+            return;
+        }
+    }
+
+    private enum ClaimResult { Nothing, Claimed, Retry }
+
+    private async Task<ClaimResult> TryClaimAsync(int reservationId, CancellationToken ct)
+    {
+        var now = Now;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var reservation = await db.Reservations.Include(r => r.Environment).FirstOrDefaultAsync(r => r.Id == reservationId, ct);
+        if (reservation is not { State: ReservationState.Scheduled }) return ClaimResult.Nothing; // cancelled, already started or gone
+        var environment = reservation.Environment!;
+
+        switch (LeaseRules.DecideClaim(now, reservation.StartUtc, reservation.EndUtc, environment.IsBookable, environment.State))
+        {
+            case ClaimStep.ComeBackAtStart:
+                // Fired early (or the reservation moved later): come back at the real start.
+                reservation.StartJobId = jobs.ScheduleStart(reservation.Id, reservation.StartUtc);
+                await db.SaveChangesAsync(ct);
+                return ClaimResult.Nothing;
+            case ClaimStep.Missed:
+                return await MissAsync(db, reservation, now,
+                    "Missed: the slot ended before the test could start (the environment was busy or LeaseBoard was down).", ct);
+            case ClaimStep.NotBookable:
+                return await MissAsync(db, reservation, now,
+                    $"Not started: {environment.Name} is {environment.State.ToString().ToLowerInvariant()} ({environment.QuarantineReason ?? "out of service"}) and no other environment took the slot.", ct);
+            case ClaimStep.WaitForEnvironment:
+                // The previous lease is still being stopped or cleaned: wait for it (cleanup also starts due leases).
+                LogWaiting(reservation.Id, environment.Key, environment.State);
+                jobs.ScheduleRunCheck(reservation.Id, now + LeaseRules.WaitForEnvironmentRecheck);
+                return ClaimResult.Nothing;
+        }
+
+        environment.FenceCounter++;
+        environment.State = EnvironmentState.Leased;
+        environment.StateSinceUtc = now;
+        reservation.State = ReservationState.Active;
+        reservation.UpdatedUtc = now;
+        reservation.Outcome = null;
+        db.TestRuns.Add(new TestRun
+        {
+            ReservationId = reservation.Id, EnvironmentId = environment.Id, FencingToken = environment.FenceCounter,
+            State = TestRunState.Starting, StartedUtc = now, NextActionUtc = now,
+        });
+        Audit(db, AuditActions.LeaseStarted, reservation, $"Lease of {environment.Key} started with fencing token {environment.FenceCounter}.");
+        if (!await SaveAsync(db, ct, () => { Publish(reservation, "started"); PublishEnvironment(environment); }))
+            return ClaimResult.Retry;
+        LogClaimed(reservation.Id, environment.Key, environment.FenceCounter);
+        return ClaimResult.Claimed;
+    }
+
+    /// <summary>The slot cannot be used: the reservation fails with the reason.</summary>
+    private async Task<ClaimResult> MissAsync(LeaseBoardDb db, Reservation reservation, DateTime now, string outcome, CancellationToken ct)
+    {
+        reservation.State = ReservationState.Failed;
+        reservation.Outcome = outcome;
+        reservation.EndedUtc = now;
+        Audit(db, AuditActions.LeaseMissed, reservation, reservation.Outcome);
+        return await SaveAsync(db, ct, () => Publish(reservation, "missed")) ? ClaimResult.Nothing : ClaimResult.Retry;
+    }
+
+    /// <summary>One start attempt of the reservation's run; failures back off and, after the last attempt, fail the lease.</summary>
+    private async Task AttemptStartAsync(int reservationId, CancellationToken ct)
+    {
+        var now = Now;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var run = await OpenRunAsync(db, reservationId, ct);
+        if (run is not { State: TestRunState.Starting } || LeaseRules.IsEarly(run.NextActionUtc, now)) return;
+        var reservation = run.Reservation!;
+        var environment = reservation.Environment!;
+
+        // Claim this attempt so a concurrent trigger does not make a second one.
+        run.StartAttempts++;
+        run.NextActionUtc = now + Options.StartingTimeout;
+        if (!await SaveAsync(db, ct)) return;
+
+        string frameworkRunId;
+        try
+        {
+            frameworkRunId = await framework.StartRunAsync(new StartRunRequest(
+                environment.Key, reservation.Id, run.FencingToken, reservation.TestKind, reservation.TestSpec, reservation.EndUtc), ct);
+        }
+        catch (TestFrameworkException e)
+        {
+            LogStartFailed(e, reservation.Id, environment.Key, run.StartAttempts);
+            if (LeaseRules.GivesUpStarting(run.StartAttempts, e is StaleFencingTokenException, Options))
+            {
+                await FinishRunAsync(db, run, TestRunState.Failed, ReservationState.Failed,
+                    $"The test could not be started after {run.StartAttempts} attempt(s): {e.Message}", ct);
+                return;
+            }
+            var delay = LeaseRules.StartRetryDelay(run.StartAttempts, Options);
+            run.NextActionUtc = Now + delay;
+            run.Detail = $"Start attempt {run.StartAttempts} failed: {e.Message} Next attempt in {delay.TotalSeconds:0} s.";
+            Audit(db, AuditActions.LeaseStartFailed, reservation, run.Detail);
+            if (await SaveAsync(db, ct, () => PublishRun(run)))
+                jobs.ScheduleRunCheck(reservation.Id, run.NextActionUtc.Value);
+            return;
+        }
+
+        if (await RecordStartedAsync(db, run, frameworkRunId, ct)) return;
+
+        // The lease ended while the test was being started (an admin force-released it): do not leave the test running.
+        LogStartRaced(reservation.Id, frameworkRunId);
+        await TryStopAsync(environment.Key, frameworkRunId, force: true, ct);
+    }
+
+    /// <summary>
+    /// Saves the framework's run id on the run. Another actor may have saved first: a second attempt with the same
+    /// fencing token (another instance, or the reconcile after a restart) got the same run back from the idempotent
+    /// framework — then all is well — or a poll touched the row, and the save is tried again on a fresh read.
+    /// False only when the lease is no longer open for this run.
+    /// </summary>
+    private async Task<bool> RecordStartedAsync(LeaseBoardDb db, TestRun run, string frameworkRunId, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            switch (LeaseRules.RecordStarted(run.State, run.FrameworkRunId, frameworkRunId))
+            {
+                case RecordStep.AlreadyRecorded: return true;
+                case RecordStep.LeaseGone: return false;
+            }
+            run.FrameworkRunId = frameworkRunId;
+            run.State = TestRunState.Running;
+            run.LastHeartbeatUtc = run.LastProgressUtc = Now;
+            run.NextActionUtc = null;
+            run.Detail = null;
+            if (await SaveAsync(db, ct, () => PublishRun(run))) return true;
+
+            var fresh = await db.TestRuns.Include(r => r.Reservation).ThenInclude(r => r!.Environment).FirstOrDefaultAsync(r => r.Id == run.Id, ct);
+            if (fresh is null || !fresh.State.IsOpen() || fresh.Reservation!.State != ReservationState.Active) return false;
+            run = fresh;
+        }
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId} waits: {EnvironmentKey} is {State}")]
+    private partial void LogWaiting(int reservationId, string environmentKey, EnvironmentState state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId} claimed {EnvironmentKey} with fencing token {Token}")]
+    private partial void LogClaimed(int reservationId, string environmentKey, long token);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Start of reservation {ReservationId} on {EnvironmentKey} failed (attempt {Attempt})")]
+    private partial void LogStartFailed(Exception exception, int reservationId, string environmentKey, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} of reservation {ReservationId} started while the lease changed; force-stopping it")]
+    private partial void LogStartRaced(int reservationId, string runId);
+}
