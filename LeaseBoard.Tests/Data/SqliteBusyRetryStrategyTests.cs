@@ -52,8 +52,9 @@ public sealed class SqliteBusyRetryStrategyTests
         var impatient = new SqliteConnectionStringBuilder(h.Database.ConnectionString) { DefaultTimeout = 1 }.ToString();
         var options = new DbContextOptionsBuilder<SqliteLeaseBoardDb>();
         DatabaseProviders.ConfigureSqlite(options, impatient);
-        var service = new BookingService(new Factory(() => new SqliteLeaseBoardDb(options.Options)), new StaticOptionsMonitor<BookingOptions>(h.Options),
-            h.Clock, h.Events, [], NullLogger<BookingService>.Instance);
+        var impatientDbs = new Factory(() => new SqliteLeaseBoardDb(options.Options));
+        var monitor = new StaticOptionsMonitor<BookingOptions>(h.Options);
+        var service = new BookingService(impatientDbs, monitor, new SlotGuard(impatientDbs, monitor, h.Clock), h.Clock, h.Events, [], NullLogger<BookingService>.Instance);
         using var retries = new TransientRetryCounter();
 
         await using var blocker = new SqliteConnection(h.Database.ConnectionString);

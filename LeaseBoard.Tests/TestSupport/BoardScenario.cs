@@ -41,7 +41,7 @@ public static class BoardScenario
     public static async Task QuarantineAsync(IServiceProvider services, string environmentKey, string reason)
     {
         var environmentId = await EnvironmentIdAsync(services, environmentKey);
-        var done = await services.GetRequiredService<EnvironmentCare>().QuarantineAsync(environmentId, reason, "admin:test", CancellationToken.None);
+        var done = await services.GetRequiredService<EnvironmentCare>().QuarantineAsync(environmentId, reason, new Actor("admin:test", "Test admin", IsAdmin: true), CancellationToken.None);
         Assert.True(done is not null, $"{environmentKey} was quarantined");
     }
 }

@@ -21,7 +21,8 @@ public sealed class BookingHarness : IAsyncDisposable
         Options = options;
         Environments = environments;
         Events = new BoardEvents(NullLogger<BoardEvents>.Instance);
-        Service = new BookingService(database, new StaticOptionsMonitor<BookingOptions>(options), clock, Events, [], NullLogger<BookingService>.Instance);
+        var monitor = new StaticOptionsMonitor<BookingOptions>(options);
+        Service = new BookingService(database, monitor, new SlotGuard(database, monitor, clock), clock, Events, [], NullLogger<BookingService>.Instance);
         Queries = new ReservationQueries(database, clock);
     }
 

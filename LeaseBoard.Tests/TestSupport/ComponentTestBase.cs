@@ -1,3 +1,4 @@
+using LeaseBoard.Setup;
 using LeaseBoard.Features.SignIn;
 using System.Security.Claims;
 using Bunit;
@@ -32,8 +33,7 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton<IOptionsMonitor<BookingOptions>>(new StaticOptionsMonitor<BookingOptions>(Options));
         Services.AddSingleton<BoardEvents>();
-        Services.AddSingleton<BookingService>();
-        Services.AddSingleton<ReservationQueries>();
+        Services.AddBookingServices();
         Services.AddSingleton<LeaseBoard.Features.Admin.AdminQueries>();
 
         ViewerTime = new ViewerTime(JSInterop.JSRuntime);

@@ -97,8 +97,7 @@ public sealed class LeaseHarness : IAsyncDisposable
         services.AddSingleton<TimeProvider>(Clock);
         services.AddSingleton<IDbContextFactory<LeaseBoardDb>>(Database);
         services.AddOptions<BookingOptions>().BindConfiguration(BookingOptions.Section);
-        services.AddSingleton<BookingService>();
-        services.AddSingleton<ReservationQueries>();
+        services.AddBookingServices();
         services.AddSingleton<BoardEvents>();
         services.AddLeaseEngine();
         services.AddSingleton(Framework);

@@ -3,7 +3,7 @@ namespace LeaseBoard.Domain;
 /// <summary>Who is acting, always taken from the server-side user (or <see cref="System"/> for jobs).</summary>
 public sealed record Actor(string Id, string DisplayName, bool IsAdmin)
 {
-    public static readonly Actor System = new(AuditEntry.SystemActor, "LeaseBoard", IsAdmin: true);
+    public static readonly Actor System = new("system", "LeaseBoard", IsAdmin: true);
 
     public bool MayChange(Reservation reservation) => IsAdmin || reservation.OwnerId == Id;
 }

@@ -4,6 +4,8 @@ namespace LeaseBoard.Domain;
 public static class AuditActions
 {
     public const string ReservationBooked = "reservation.booked";
+    public const string TokenCreated = "token.created";
+    public const string TokenRevoked = "token.revoked";
     public const string ReservationMoved = "reservation.moved";
     public const string ReservationCancelled = "reservation.cancelled";
     public const string ReservationReleased = "reservation.released";

@@ -7,9 +7,19 @@ public static class BookingSetup
     public static WebApplicationBuilder AddBooking(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<BookingOptions>(BookingOptions.Section);
-        builder.Services.AddSingleton<BookingService>();
-        builder.Services.AddSingleton<ReservationQueries>();
+        builder.Services.AddBookingServices();
         return builder;
+    }
+
+    /// <summary>The guard, booking, maintenance windows and relocation (services only; tests build this part alone with their own options).</summary>
+    public static IServiceCollection AddBookingServices(this IServiceCollection services)
+    {
+        services.AddSingleton<SlotGuard>();
+        services.AddSingleton<BookingService>();
+        services.AddSingleton<ReservationQueries>();
+        services.AddSingleton<MaintenanceWindows>();
+        services.AddSingleton<ReservationRelocation>();
+        return services;
     }
 
     public static WebApplication MapBooking(this WebApplication app)

@@ -24,6 +24,9 @@ public static class FrameworkSetup
                 : sp.GetRequiredService<SimulatedTestFramework>();
             return new ResilientTestFramework(driver, options, sp.GetRequiredService<TimeProvider>());
         });
+        services.AddSingleton<IFaultInjection>(sp => sp.GetRequiredService<IOptions<FrameworkOptions>>().Value.Driver == FrameworkDriver.Simulated
+            ? sp.GetRequiredService<SimulatedTestFramework>()
+            : new NoFaultInjection());
         return services;
     }
 

@@ -31,6 +31,7 @@ public sealed class MaintenanceWindowTests
     public async Task Maintenance_window_moves_reservations_in_the_way_and_tells_their_owners()
     {
         await using var h = await LeaseHarness.CreateAsync();
+        await h.NotificationWatcher.StartAsync(CancellationToken.None); // owners hear of it the one way: the board event
         var inTheWay = await h.BookAsync(2, h.At(13), Hour);
 
         var result = await h.Admin.BlockMaintenanceAsync(TestActors.Admin, h.Env(2).Id, h.At(12), h.At(15), "Firmware upgrade", MaintenanceConflicts.Move);
@@ -39,21 +40,25 @@ public sealed class MaintenanceWindowTests
         var moved = await h.ReservationAsync(inTheWay.Id);
         Assert.NotEqual(h.Env(2).Id, moved.EnvironmentId);
         Assert.Equal((h.At(13), ReservationState.Scheduled), (moved.StartUtc, moved.State));
-        var told = Assert.Single(await h.Notifications.LatestAsync(TestActors.Ana.Id));
+        var told = Assert.Single(await Eventually.MatchesAsync(() => h.Notifications.LatestAsync(TestActors.Ana.Id), list => list.Count > 0, TimeSpan.FromSeconds(10), "the owner's notification"));
         Assert.Equal(NotificationKind.Moved, told.Kind);
+        Assert.Contains("blocked for maintenance", told.Text);
     }
 
     [Fact]
     public async Task Maintenance_window_cancels_reservations_in_the_way_when_asked_and_tells_their_owners()
     {
         await using var h = await LeaseHarness.CreateAsync();
+        await h.NotificationWatcher.StartAsync(CancellationToken.None);
         var inTheWay = await h.BookAsync(2, h.At(13), Hour);
 
         var result = await h.Admin.BlockMaintenanceAsync(TestActors.Admin, h.Env(2).Id, h.At(12), h.At(15), "Rack move", MaintenanceConflicts.Cancel);
 
         Assert.True(result.Succeeded, result.Message);
         Assert.Equal(ReservationState.Cancelled, (await h.ReservationAsync(inTheWay.Id)).State);
-        Assert.Equal(NotificationKind.Cancelled, Assert.Single(await h.Notifications.LatestAsync(TestActors.Ana.Id)).Kind);
+        var told = Assert.Single(await Eventually.MatchesAsync(() => h.Notifications.LatestAsync(TestActors.Ana.Id), list => list.Count > 0, TimeSpan.FromSeconds(10), "the owner's notification"));
+        Assert.Equal(NotificationKind.Cancelled, told.Kind);
+        Assert.Contains("blocked for maintenance", told.Text);
     }
 
     [Fact]

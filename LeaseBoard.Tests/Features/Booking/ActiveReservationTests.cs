@@ -18,7 +18,7 @@ public sealed class ActiveReservationTests
 
         var result = await h.Service.MoveAsync(running.Id, running.EnvironmentId, running.StartUtc, h.At(11), TestActors.Ana);
 
-        Assert.Equal(BookingOutcome.Booked, result.Outcome);
+        Assert.Equal(BookingOutcome.Moved, result.Outcome);
         var stored = await h.Database.ReservationAsync(running.Id);
         Assert.Equal((ReservationState.Active, h.At(11)), (stored.State, stored.EndUtc));
     }
@@ -82,7 +82,7 @@ public sealed class ActiveReservationTests
 
         var result = await h.Service.MoveAsync(running.Id, running.EnvironmentId, running.StartUtc, h.At(10, 30), TestActors.Ana);
 
-        Assert.Equal(BookingOutcome.Booked, result.Outcome);
+        Assert.Equal(BookingOutcome.Moved, result.Outcome);
     }
 
     [Fact]

@@ -132,7 +132,7 @@ public sealed class BookingFormTests : ComponentTestBase
         var result = Submit(form);
 
         Assert.Equal("conflict", result.GetAttribute("data-outcome"));
-        Assert.Contains("Env 2 is taken Mon 30 Nov 14:00–15:00 by 'Soak test' (Ben), and 10 minutes after each reservation are kept for cleanup.",
+        Assert.Contains("Env 2 is taken Mon 30 Nov 14:00–15:00 by 'Soak test' (Ben), with a 10 minutes changeover after it.",
             result.TextContent);
         Assert.Contains("Free instead: Env 1, Mon 30 Nov 14:30–15:30", result.TextContent);
         // One choice per environment, up to three, so that everyone who lost the slot does not race again for one.

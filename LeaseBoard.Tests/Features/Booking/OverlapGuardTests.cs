@@ -70,7 +70,7 @@ public sealed class OverlapGuardTests
         var onto = await h.Service.MoveAsync(mine.Reservation!.Id, h.Env(2).Id, h.At(14, 30), h.At(15, 30), TestActors.Ana);
         var self = await h.Service.MoveAsync(mine.Reservation.Id, h.Env(2).Id, h.At(10, 30), h.At(11, 30), TestActors.Ana);
 
-        Assert.Equal((BookingOutcome.Conflict, BookingOutcome.Booked), (onto.Outcome, self.Outcome));
+        Assert.Equal((BookingOutcome.Conflict, BookingOutcome.Moved), (onto.Outcome, self.Outcome));
         Assert.Empty(await OverlapCheck.FindOverlappingPairsAsync(h.Database, h.Options.ChangeoverBuffer));
     }
 }

@@ -15,7 +15,7 @@ public sealed class ReservationChangeTests
 
         var result = await h.Service.MoveAsync(booked.Reservation!.Id, h.Env(2).Id, h.At(16), h.At(17, 30), TestActors.Ana);
 
-        Assert.Equal(BookingOutcome.Booked, result.Outcome);
+        Assert.Equal(BookingOutcome.Moved, result.Outcome);
         var stored = await h.Database.ReservationAsync(booked.Reservation.Id);
         Assert.Equal((h.At(16), h.At(17, 30)), (stored.StartUtc, stored.EndUtc));
         await using var db = h.Database.CreateDbContext();
@@ -30,7 +30,7 @@ public sealed class ReservationChangeTests
 
         var result = await h.Service.MoveAsync(booked.Reservation!.Id, h.Env(2).Id, h.At(14), h.At(15), TestActors.Ana);
 
-        Assert.Equal(BookingOutcome.Booked, result.Outcome);
+        Assert.Equal(BookingOutcome.Moved, result.Outcome);
     }
 
     [Fact]
@@ -42,8 +42,8 @@ public sealed class ReservationChangeTests
         var later = await h.Service.MoveAsync(booked.Reservation!.Id, h.Env(2).Id, h.At(14, 30), h.At(15, 30), TestActors.Ana);
         var longer = await h.Service.MoveAsync(booked.Reservation.Id, h.Env(2).Id, h.At(14, 30), h.At(16, 30), TestActors.Ana);
 
-        Assert.Equal(BookingOutcome.Booked, later.Outcome);
-        Assert.Equal(BookingOutcome.Booked, longer.Outcome);
+        Assert.Equal(BookingOutcome.Moved, later.Outcome);
+        Assert.Equal(BookingOutcome.Moved, longer.Outcome);
         Assert.Equal(h.At(16, 30), (await h.Database.ReservationAsync(booked.Reservation.Id)).EndUtc);
     }
 
@@ -87,7 +87,7 @@ public sealed class ReservationChangeTests
         var result = await h.Service.MoveAsync(booked.Reservation!.Id, h.Env(4).Id, h.At(14), h.At(15), TestActors.Ana);
         var oldSlot = await h.BookAsync(2, h.At(14), TimeSpan.FromHours(1), TestActors.Ben);
 
-        Assert.Equal(BookingOutcome.Booked, result.Outcome);
+        Assert.Equal(BookingOutcome.Moved, result.Outcome);
         Assert.Equal(h.Env(4).Id, (await h.Database.ReservationAsync(booked.Reservation.Id)).EnvironmentId);
         Assert.Equal(BookingOutcome.Booked, oldSlot.Outcome);
     }
@@ -148,7 +148,7 @@ public sealed class ReservationChangeTests
         var cancel = await h.Service.CancelAsync(toCancel.Reservation!.Id, TestActors.Admin);
         var release = await h.Service.ReleaseAsync(running.Id, TestActors.Admin);
 
-        Assert.All([move, cancel, release], r => Assert.Equal(BookingOutcome.Booked, r.Outcome));
+        Assert.Equal([BookingOutcome.Moved, BookingOutcome.Cancelled, BookingOutcome.Released], new[] { move, cancel, release }.Select(r => r.Outcome));
         Assert.Equal(ReservationState.Cancelled, (await h.Database.ReservationAsync(toCancel.Reservation.Id)).State);
         Assert.Equal(ReservationState.Releasing, (await h.Database.ReservationAsync(running.Id)).State);
     }
@@ -162,7 +162,7 @@ public sealed class ReservationChangeTests
         var cancel = await h.Service.CancelAsync(booked.Reservation!.Id, TestActors.Ana);
         var rebooked = await h.BookAsync(2, h.At(14), TimeSpan.FromHours(1), TestActors.Ben);
 
-        Assert.Equal(BookingOutcome.Booked, cancel.Outcome);
+        Assert.Equal(BookingOutcome.Cancelled, cancel.Outcome);
         Assert.Equal(BookingOutcome.Booked, rebooked.Outcome);
         var stored = await h.Database.ReservationAsync(booked.Reservation.Id);
         Assert.Equal((ReservationState.Cancelled, "Cancelled by Ana."), (stored.State, stored.Outcome));
@@ -196,7 +196,7 @@ public sealed class ReservationChangeTests
         var release = await h.Service.ReleaseAsync(running.Id, TestActors.Ana);
         var sameSlot = await h.BookAsync(3, h.At(9, 30), TimeSpan.FromMinutes(30), TestActors.Ben);
 
-        Assert.Equal(BookingOutcome.Booked, release.Outcome);
+        Assert.Equal(BookingOutcome.Released, release.Outcome);
         Assert.Equal(ReservationState.Releasing, (await h.Database.ReservationAsync(running.Id)).State);
         Assert.Equal(BookingOutcome.Conflict, sameSlot.Outcome);
     }

@@ -126,7 +126,7 @@ public sealed class UserLimitTests
 
         var moved = await h.Service.MoveAsync(booked.Reservation!.Id, h.Env(1).Id, h.At(14), h.At(17), TestActors.Ana);
 
-        Assert.Equal(BookingOutcome.Booked, moved.Outcome);
+        Assert.Equal(BookingOutcome.Moved, moved.Outcome);
     }
 
     [Fact]

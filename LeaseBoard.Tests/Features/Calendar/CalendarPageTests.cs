@@ -85,7 +85,7 @@ public sealed class CalendarPageTests : ComponentTestBase
         Assert.Empty(page.FindAll("[data-lane=env-3] [data-testid=calendar-maintenance]"));
 
         var geometry = page.Instance.Geometry;
-        var windows = new[] { (Env(4).Id, new LeaseBoard.Features.Admin.MaintenanceRow(7, At(10), At(12), "Firmware upgrade")) }
+        var windows = new[] { (Env(4).Id, new MaintenanceRow(7, At(10), At(12), "Firmware upgrade")) }
             .ToLookup(w => w.Item1, w => w.Item2);
         var data = CalendarScriptData.From(geometry, [new EnvironmentRow(Env(4).Id, "env-4", "Env 4", "", EnvironmentState.Available, HealthStatus.Healthy, null)],
             Array.Empty<ReservationRow>().ToLookup(r => r.EnvironmentId), windows, "local:ana", false, At(9), Options);

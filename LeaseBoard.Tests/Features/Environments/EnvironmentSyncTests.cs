@@ -90,7 +90,7 @@ public sealed class EnvironmentSyncTests
         var retired = (await AllAsync(database)).Single(e => e.Key == "env-3");
         Assert.Equal((env3.Id, EnvironmentState.Retired, int.MaxValue), (retired.Id, retired.State, retired.SortOrder));
         var audit = Assert.Single(await AuditAsync(database));
-        Assert.Equal((AuditActions.EnvironmentRetired, AuditEntry.SystemActor, (int?)env3.Id, BookingHarness.DefaultNow.UtcDateTime),
+        Assert.Equal((AuditActions.EnvironmentRetired, Actor.System.Id, (int?)env3.Id, BookingHarness.DefaultNow.UtcDateTime),
             (audit.Action, audit.Actor, audit.EnvironmentId, audit.AtUtc));
         Assert.Equal("env-3 is no longer in configuration.", audit.Details);
         Assert.Equal(env3.Id, (await database.ReservationAsync(past.Id)).EnvironmentId);

@@ -1,3 +1,4 @@
+using LeaseBoard.Features.Booking;
 using LeaseBoard.Features.Framework;
 
 namespace LeaseBoard.Features.Admin;

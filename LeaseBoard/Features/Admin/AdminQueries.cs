@@ -1,3 +1,4 @@
+using LeaseBoard.Features.Booking;
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using Microsoft.EntityFrameworkCore;
@@ -8,7 +9,6 @@ public sealed record LeaseSummary(int ReservationId, string Title, string OwnerN
 
 public sealed record NextReservation(string Title, string OwnerName, DateTime StartUtc, bool AtRisk);
 
-public sealed record MaintenanceRow(int Id, DateTime StartUtc, DateTime EndUtc, string Reason);
 
 public sealed record AdminEnvironmentRow(
     int Id, string Key, string Name, EnvironmentState State, HealthStatus Health, int? LatencyMs, DateTime? LastCheckUtc, int Failures,
@@ -24,7 +24,7 @@ public sealed record AuditRow(long Id, DateTime AtUtc, string Actor, string Acti
     string? EnvironmentName = null, string? ActorName = null)
 {
     /// <summary>Who, for people: the name they last signed in with, LeaseBoard itself, or the id of someone never seen signing in.</summary>
-    public string Who => ActorName ?? (Actor == AuditEntry.SystemActor ? LeaseBoard.Domain.Actor.System.DisplayName : Actor);
+    public string Who => ActorName ?? (Actor == LeaseBoard.Domain.Actor.System.Id ? LeaseBoard.Domain.Actor.System.DisplayName : Actor);
 }
 
 public sealed record AuditPage(IReadOnlyList<AuditRow> Rows, int Total);
@@ -64,13 +64,6 @@ public sealed class AdminQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvid
         }).ToList();
     }
 
-    /// <summary>Maintenance windows overlapping <c>[fromUtc, toUtc)</c>, for views that draw them (the calendar).</summary>
-    public async Task<List<(int EnvironmentId, MaintenanceRow Window)>> MaintenanceBetweenAsync(DateTime fromUtc, DateTime toUtc, CancellationToken ct = default)
-    {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        var windows = await db.MaintenanceWindows.AsNoTracking().Where(m => m.EndUtc > fromUtc && m.StartUtc < toUtc).OrderBy(m => m.StartUtc).ToListAsync(ct);
-        return windows.Select(m => (m.EnvironmentId, new MaintenanceRow(m.Id, m.StartUtc, m.EndUtc, m.Reason))).ToList();
-    }
 
     /// <summary>Audit entries matching the filter, newest first, one page at a time.</summary>
     public async Task<AuditPage> AuditAsync(AuditFilter filter, int page, int pageSize, CancellationToken ct = default)

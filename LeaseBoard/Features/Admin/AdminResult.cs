@@ -17,4 +17,3 @@ public sealed record AdminResult(AdminOutcome Outcome, string Message, IReadOnly
 }
 
 /// <summary>What to do with reservations in the way of a maintenance window.</summary>
-public enum MaintenanceConflicts { Refuse, Move, Cancel }

@@ -177,11 +177,11 @@ public static class ApiEndpoints
     {
         switch (result.Outcome)
         {
-            case BookingOutcome.Booked:
+            case BookingOutcome.Booked or BookingOutcome.Moved or BookingOutcome.Cancelled or BookingOutcome.Released:
                 var dto = await queries.ReservationAsync(result.Reservation!.Id, ct);
                 return created && !result.Replayed
                     ? TypedResults.Created($"/api/v1/reservations/{dto!.Id}", dto)
-                    : created ? TypedResults.Ok(dto) : TypedResults.Ok(dto);
+                    : TypedResults.Ok(dto);
             case BookingOutcome.Conflict:
                 return TypedResults.Problem(new ProblemDetails
                 {

@@ -1,4 +1,3 @@
-using System.Data;
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.LiveUpdates;
@@ -9,11 +8,12 @@ namespace LeaseBoard.Features.Booking;
 
 /// <summary>
 /// Owns booking: book, move/resize, cancel, release early and the next-free-slot search. Every
-/// change of a slot goes through <see cref="InSlotGuardAsync"/>, the overlap guard of DESIGN.md.
+/// change of a slot goes through the <see cref="SlotGuard"/>, the overlap guard of DESIGN.md.
 /// </summary>
 public sealed partial class BookingService(
     IDbContextFactory<LeaseBoardDb> dbs,
     IOptionsMonitor<BookingOptions> options,
+    SlotGuard guard,
     TimeProvider clock,
     BoardEvents boardEvents,
     IEnumerable<IReservationLifecycle> lifecycles,
@@ -39,7 +39,7 @@ public sealed partial class BookingService(
         foreach (var environment in environments.List)
         {
             Reservation? reservation = null;
-            var outcome = await InSlotGuardAsync(environment.Id, request.StartUtc, request.EndUtc, ignoreReservationId: null, actor, async db =>
+            var outcome = await guard.RunAsync(SlotClaim.Reservation(environment.Id, request.StartUtc, request.EndUtc, actor), async db =>
             {
                 // Built anew on every attempt: a retried unit must not carry keys from a failed one.
                 reservation = new Reservation
@@ -59,7 +59,7 @@ public sealed partial class BookingService(
                 db.Reservations.Add(reservation);
                 await db.SaveChangesAsync(ct);
                 db.AuditEntries.Add(Audit(actor, AuditActions.ReservationBooked, reservation,
-                    $"Booked '{reservation.Title}' on {environment.Key} {Utc(reservation.StartUtc)}–{Utc(reservation.EndUtc)}."));
+                    $"Booked '{reservation.Title}' on {environment.Key} {TimeText.Utc(reservation.StartUtc)}–{TimeText.Utc(reservation.EndUtc)}."));
                 await db.SaveChangesAsync(ct);
             }, ct);
 
@@ -79,9 +79,9 @@ public sealed partial class BookingService(
             }
 
             reservation!.Environment = environment;
-            await AfterChangeAsync(reservation, "booked", ct);
+            await AfterChangeAsync(reservation, ReservationChange.Booked, ct);
             LogBooked(reservation.Id, environment.Key, actor.Id);
-            return BookingResult.Booked(reservation, $"Booked {environment.Name} {Utc(reservation.StartUtc)}–{Utc(reservation.EndUtc)}.");
+            return BookingResult.Booked(reservation, $"Booked {environment.Name} {TimeText.Utc(reservation.StartUtc)}–{TimeText.Utc(reservation.EndUtc)}.");
         }
 
         var alternatives = await FreeSlotsAsync(request.Duration, null, request.StartUtc, MaxAlternatives, ct, preferredEnvironmentId: request.EnvironmentId);
@@ -90,8 +90,8 @@ public sealed partial class BookingService(
             ? "No environment is free for that slot."
             : request.EnvironmentId is null
                 ? "No environment is free for the whole slot."
-                : $"{firstConflict.Slot.EnvironmentName} is taken {Utc(firstConflict.Slot.StartUtc)}–{Utc(firstConflict.Slot.EndUtc)} by '{firstConflict.Title}' ({firstConflict.OwnerName}), with a {BookingRules.Describe(Rules.ChangeoverBuffer)} changeover after it.";
-        var instead = alternatives.Count == 0 ? "" : $" Next free: {string.Join(", ", alternatives.Select(a => $"{a.EnvironmentName} {Utc(a.StartUtc)}–{Utc(a.EndUtc)}"))}.";
+                : firstConflict.Sentence(UtcRange(firstConflict.Slot), Rules.ChangeoverBuffer);
+        var instead = alternatives.Count == 0 ? "" : $" Next free: {string.Join(", ", alternatives.Select(a => $"{a.EnvironmentName} {TimeText.Utc(a.StartUtc)}–{TimeText.Utc(a.EndUtc)}"))}.";
         return BookingResult.Conflicting(firstConflict, suggestion, message + instead) with { Alternatives = alternatives };
     }
 
@@ -100,7 +100,7 @@ public sealed partial class BookingService(
     {
         Reservation? current;
         await using (var db = await dbs.CreateDbContextAsync(ct))
-            current = await db.Reservations.AsNoTracking().FirstOrDefaultAsync(r => r.Id == reservationId, ct);
+            current = await db.Reservations.AsNoTracking().Include(r => r.Environment).FirstOrDefaultAsync(r => r.Id == reservationId, ct);
         if (current is null) return BookingResult.NotFound(reservationId);
         if (!actor.MayChange(current)) return BookingResult.Forbidden("Only the owner or an admin can change this reservation.");
 
@@ -129,7 +129,7 @@ public sealed partial class BookingService(
         var environment = target.List[0];
 
         Reservation? moved = null;
-        var outcome = await InSlotGuardAsync(environmentId, startUtc, endUtc, reservationId, actor, async db =>
+        var outcome = await guard.RunAsync(SlotClaim.Reservation(environmentId, startUtc, endUtc, actor, moving: reservationId), async db =>
         {
             moved = await db.Reservations.FirstAsync(r => r.Id == reservationId, ct);
             if (moved.Version != current.Version)
@@ -140,7 +140,7 @@ public sealed partial class BookingService(
             moved.UpdatedUtc = Now;
             moved.AtRisk = false;
             db.AuditEntries.Add(Audit(actor, AuditActions.ReservationMoved, moved,
-                $"Moved from env {current.EnvironmentId} {Utc(current.StartUtc)}–{Utc(current.EndUtc)} to {environment.Key} {Utc(startUtc)}–{Utc(endUtc)}."));
+                $"Moved from {current.Environment?.Name ?? "environment " + current.EnvironmentId} {TimeText.Utc(current.StartUtc)}–{TimeText.Utc(current.EndUtc)} to {environment.Key} {TimeText.Utc(startUtc)}–{TimeText.Utc(endUtc)}."));
             await db.SaveChangesAsync(ct);
         }, ct);
 
@@ -152,22 +152,24 @@ public sealed partial class BookingService(
         {
             var suggestion = await NextFreeSlotAsync(endUtc - startUtc, environmentId, startUtc, ct, ignoreReservationId: reservationId);
             return BookingResult.Conflicting(conflict, suggestion,
-                $"{conflict.Slot.EnvironmentName} is taken {Utc(conflict.Slot.StartUtc)}–{Utc(conflict.Slot.EndUtc)} by '{conflict.Title}' ({conflict.OwnerName}), with a {BookingRules.Describe(Rules.ChangeoverBuffer)} changeover after it.");
+                conflict.Sentence(UtcRange(conflict.Slot), Rules.ChangeoverBuffer));
         }
 
         moved!.Environment = environment;
-        await AfterChangeAsync(moved, "moved", ct);
-        return BookingResult.Booked(moved, $"Moved to {environment.Name} {Utc(startUtc)}–{Utc(endUtc)}.");
+        await AfterChangeAsync(moved, ReservationChange.Moved, ct);
+        return BookingResult.Moved(moved, $"Moved to {environment.Name} {TimeText.Utc(startUtc)}–{TimeText.Utc(endUtc)}.");
     }
 
-    public async Task<BookingResult> CancelAsync(int reservationId, Actor actor, CancellationToken ct = default) =>
-        await EndEarlyAsync(reservationId, actor, ReservationState.Scheduled, ReservationState.Cancelled, AuditActions.ReservationCancelled, "cancelled", ct);
+    /// <summary>Cancels a scheduled reservation; <paramref name="because"/> tells its owner why when someone else (an admin) cancels it.</summary>
+    public async Task<BookingResult> CancelAsync(int reservationId, Actor actor, CancellationToken ct = default, string? because = null) =>
+        await EndEarlyAsync(reservationId, actor, ReservationState.Scheduled, ReservationState.Cancelled, AuditActions.ReservationCancelled, "cancelled", because, ct);
 
     /// <summary>Ends a running lease before its slot is over; the lease engine stops the test and cleans up.</summary>
     public async Task<BookingResult> ReleaseAsync(int reservationId, Actor actor, CancellationToken ct = default) =>
-        await EndEarlyAsync(reservationId, actor, ReservationState.Active, ReservationState.Releasing, AuditActions.ReservationReleased, "released", ct);
+        await EndEarlyAsync(reservationId, actor, ReservationState.Active, ReservationState.Releasing, AuditActions.ReservationReleased, "released", null, ct);
 
-    private async Task<BookingResult> EndEarlyAsync(int reservationId, Actor actor, ReservationState from, ReservationState to, string action, string verb, CancellationToken ct)
+    private async Task<BookingResult> EndEarlyAsync(int reservationId, Actor actor, ReservationState from, ReservationState to, string action, string verb,
+        string? because, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var reservation = await db.Reservations.Include(r => r.Environment).FirstOrDefaultAsync(r => r.Id == reservationId, ct);
@@ -180,8 +182,8 @@ public sealed partial class BookingService(
 
         reservation.State = to;
         reservation.UpdatedUtc = Now;
-        reservation.Outcome = $"{char.ToUpperInvariant(verb[0])}{verb[1..]} by {actor.DisplayName}.";
-        db.AuditEntries.Add(Audit(actor, action, reservation, $"'{reservation.Title}' {verb}."));
+        reservation.Outcome = $"{char.ToUpperInvariant(verb[0])}{verb[1..]} by {actor.DisplayName}{(because is null ? "" : ": " + because)}.";
+        db.AuditEntries.Add(Audit(actor, action, reservation, $"'{reservation.Title}' {verb}{(because is null ? "" : ": " + because)}."));
         try
         {
             await db.SaveChangesAsync(ct);
@@ -190,8 +192,12 @@ public sealed partial class BookingService(
         {
             return BookingResult.Conflicting(null, null, "The reservation changed meanwhile (it may just have started). Reload and try again.");
         }
-        await AfterChangeAsync(reservation, verb, ct);
-        return BookingResult.Booked(reservation, $"'{reservation.Title}' {verb}.");
+        var byOther = actor.Id != reservation.OwnerId;
+        await AfterChangeAsync(reservation, to == ReservationState.Cancelled
+            ? byOther ? ReservationChange.CancelledByOther : ReservationChange.Cancelled
+            : ReservationChange.Released, ct);
+        var message = $"'{reservation.Title}' {verb}.";
+        return to == ReservationState.Cancelled ? BookingResult.Cancelled(reservation, message) : BookingResult.Released(reservation, message);
     }
 
     /// <summary>
@@ -282,105 +288,6 @@ public sealed partial class BookingService(
         return all.Count == 0 ? new([], "No environment can be booked right now: all are quarantined or retired.") : new(all, null);
     }
 
-    /// <summary>Per-user limits, checked inside the guard's transaction so that simultaneous bookings cannot slip past them.</summary>
-    private async Task<string?> CheckUserLimitsAsync(LeaseBoardDb db, Actor actor, DateTime startUtc, TimeSpan duration, int? ignoreReservationId, CancellationToken ct)
-    {
-        if (actor.IsAdmin) return null;
-        var rules = Rules;
-        var now = Now;
-        var mine = db.Reservations.Where(r => r.OwnerId == actor.Id && r.Id != ignoreReservationId
-                                              && (r.State == ReservationState.Scheduled || r.State == ReservationState.Active));
-        if (ignoreReservationId is null && await mine.CountAsync(r => r.EndUtc > now, ct) >= rules.MaxUpcomingPerUser)
-            return $"You already have {rules.MaxUpcomingPerUser} upcoming reservations, the most one person may hold. Cancel one or wait until one has run.";
-
-        var weekStart = BookingRules.WeekStart(startUtc);
-        var weekEnd = weekStart.AddDays(7);
-        var booked = await mine.Where(r => r.StartUtc >= weekStart && r.StartUtc < weekEnd)
-            .Select(r => new { r.StartUtc, r.EndUtc }).ToListAsync(ct);
-        var hours = booked.Sum(r => (r.EndUtc - r.StartUtc).TotalHours) + duration.TotalHours;
-        return hours > rules.MaxHoursPerWeekPerUser
-            ? $"This would bring you to {hours:0.#} booked hours in the week of {weekStart:yyyy-MM-dd}; the limit is {rules.MaxHoursPerWeekPerUser:0.#} hours per person per week."
-            : null;
-    }
-
-    private sealed record GuardOutcome(ConflictingReservation? Conflict, string? Refusal, bool Stale, string? Limit = null, bool DuplicateKey = false);
-
-    /// <summary>
-    /// The overlap guard: inside the provider's execution strategy (which retries deadlocks and busy
-    /// errors), one serializable transaction takes the environment's row lock, looks for a live
-    /// reservation overlapping the slot plus the changeover buffer, and only then lets
-    /// <paramref name="write"/> insert or update. A fresh context per attempt keeps retries clean.
-    /// </summary>
-    private async Task<GuardOutcome> InSlotGuardAsync(int environmentId, DateTime startUtc, DateTime endUtc, int? ignoreReservationId, Actor actor,
-        Func<LeaseBoardDb, Task> write, CancellationToken ct)
-    {
-        var buffer = Rules.ChangeoverBuffer;
-        await using var strategyDb = await dbs.CreateDbContextAsync(ct);
-        var strategy = strategyDb.Database.CreateExecutionStrategy();
-        return await strategy.ExecuteAsync(async token =>
-        {
-            await using var db = await dbs.CreateDbContextAsync(token);
-            await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, token);
-
-            var locked = await db.Environments
-                .Where(e => e.Id == environmentId && e.State != EnvironmentState.Quarantined && e.State != EnvironmentState.Retired)
-                .ExecuteUpdateAsync(s => s.SetProperty(e => e.BookingVersion, e => e.BookingVersion + 1), token);
-            if (locked == 0)
-            {
-                await transaction.RollbackAsync(token);
-                return new GuardOutcome(null, "That environment was just taken out of service and cannot be booked.", false);
-            }
-
-            if (await CheckUserLimitsAsync(db, actor, startUtc, endUtc - startUtc, ignoreReservationId, token) is { } limit)
-            {
-                await transaction.RollbackAsync(token);
-                return new GuardOutcome(null, null, false, limit);
-            }
-
-            var (from, to) = (startUtc - buffer, endUtc + buffer);
-            var overlapping = await db.Reservations.AsNoTracking()
-                .Where(r => r.EnvironmentId == environmentId && ReservationStates.Live.Contains(r.State) && r.Id != ignoreReservationId
-                            && r.StartUtc < to && r.EndUtc > from)
-                .OrderBy(r => r.StartUtc)
-                .Select(r => new { r.Id, r.Title, r.OwnerName, r.StartUtc, r.EndUtc, r.Environment!.Key, r.Environment.Name })
-                .FirstOrDefaultAsync(token);
-            if (overlapping is not null)
-            {
-                await transaction.RollbackAsync(token);
-                return new GuardOutcome(new ConflictingReservation(overlapping.Id, overlapping.Title, overlapping.OwnerName,
-                    new Slot(environmentId, overlapping.Key, overlapping.Name, overlapping.StartUtc, overlapping.EndUtc)), null, false);
-            }
-
-            // An admin's maintenance window is taken time: a reservation (and its changeover) may not reach into it.
-            var maintenance = await db.MaintenanceWindows.AsNoTracking()
-                .Where(m => m.EnvironmentId == environmentId && m.StartUtc < to && m.EndUtc > startUtc)
-                .OrderBy(m => m.StartUtc).FirstOrDefaultAsync(token);
-            if (maintenance is not null)
-            {
-                await transaction.RollbackAsync(token);
-                return new GuardOutcome(null, $"That environment is blocked for maintenance {Utc(maintenance.StartUtc)}–{Utc(maintenance.EndUtc)} ({maintenance.Reason}).", false);
-            }
-
-            try
-            {
-                await write(db);
-            }
-            catch (StaleReservationException)
-            {
-                await transaction.RollbackAsync(token);
-                return new GuardOutcome(null, null, true);
-            }
-            catch (DbUpdateException e) when (IsUniqueViolation(e))
-            {
-                // The same Idempotency-Key committed first on another connection.
-                await transaction.RollbackAsync(token);
-                return new GuardOutcome(null, null, false, DuplicateKey: true);
-            }
-            await transaction.CommitAsync(token);
-            return new GuardOutcome(null, null, false);
-        }, ct);
-    }
-
     private async Task<BookingResult?> ByIdempotencyKeyAsync(Actor actor, string key, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -389,29 +296,17 @@ public sealed partial class BookingService(
         return earlier is null ? null : BookingResult.Booked(earlier, $"Already booked with this Idempotency-Key: reservation {earlier.Id}.") with { Replayed = true };
     }
 
-    private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
-    {
-        Microsoft.Data.Sqlite.SqliteException { SqliteExtendedErrorCode: 2067 } => true, // SQLITE_CONSTRAINT_UNIQUE
-        Microsoft.Data.SqlClient.SqlException { Number: 2601 or 2627 } => true, // duplicate key
-        _ => false,
-    };
+    private static string UtcRange(Slot slot) => $"{TimeText.Utc(slot.StartUtc)}–{TimeText.Utc(slot.EndUtc)}";
 
-    private async Task AfterChangeAsync(Reservation reservation, string change, CancellationToken ct)
+    private async Task AfterChangeAsync(Reservation reservation, ReservationChange change, CancellationToken ct)
     {
         foreach (var lifecycle in lifecycles)
             await lifecycle.ReservationChangedAsync(reservation, ct);
         boardEvents.Publish(new ReservationChanged(reservation.Id, reservation.EnvironmentId, reservation.State, change));
     }
 
-    private AuditEntry Audit(Actor actor, string action, Reservation reservation, string details) => new()
-    {
-        AtUtc = Now, Actor = actor.Id, Action = action, EnvironmentId = reservation.EnvironmentId, ReservationId = reservation.Id,
-        Details = details.Length > 2000 ? details[..2000] : details,
-    };
-
-    private static string Utc(DateTime instant) => instant.ToString("yyyy-MM-dd HH:mm 'UTC'");
-
-    private sealed class StaleReservationException : Exception;
+    private AuditEntry Audit(Actor actor, string action, Reservation reservation, string details) =>
+        AuditEntry.For(actor, action, details, clock, reservation.EnvironmentId, reservation.Id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId} booked on {EnvironmentKey} by {UserId}")]
     private partial void LogBooked(int reservationId, string environmentKey, string userId);

@@ -23,7 +23,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
     [Inject] private BoardEvents BoardEvents { get; set; } = default!;
     [Inject] private ViewerTime ViewerTime { get; set; } = default!;
     [Inject] private TimeProvider Clock { get; set; } = default!;
-    [Inject] private LeaseBoard.Features.Admin.AdminQueries AdminQueries { get; set; } = default!;
+    [Inject] private MaintenanceWindows Maintenance { get; set; } = default!;
     [Inject] private IOptionsMonitor<BookingOptions> Options { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -37,7 +37,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
     private List<EnvironmentRow>? _environments;
     private ILookup<int, ReservationRow> _byEnvironment = Array.Empty<ReservationRow>().ToLookup(r => r.EnvironmentId);
     private Dictionary<int, ReservationRow> _holders = [];
-    private ILookup<int, LeaseBoard.Features.Admin.MaintenanceRow> _maintenance = Array.Empty<LeaseBoard.Features.Admin.MaintenanceRow>().ToLookup(_ => 0);
+    private ILookup<int, MaintenanceRow> _maintenance = Array.Empty<MaintenanceRow>().ToLookup(_ => 0);
     private DateOnly _day;
     private CalendarView _view = CalendarView.Day;
     private DateTime _nowUtc;
@@ -79,7 +79,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
         var environments = await Queries.EnvironmentsAsync();
         // A block's buffer reaches into the next view: fetch a little before the start too.
         var rows = await Queries.BetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
-        var maintenance = await AdminQueries.MaintenanceBetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
+        var maintenance = await Maintenance.BetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
         var active = await Queries.ActiveAsync();
         _environments = environments;
         _holders = active.GroupBy(r => r.EnvironmentId).ToDictionary(g => g.Key, g => g.First());

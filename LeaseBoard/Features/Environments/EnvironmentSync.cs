@@ -30,11 +30,8 @@ public sealed partial class EnvironmentSync(
             else if (environment.State == EnvironmentState.Retired)
             {
                 environment.State = EnvironmentState.Available;
-                db.AuditEntries.Add(new AuditEntry
-                {
-                    AtUtc = now, Actor = AuditEntry.SystemActor, Action = AuditActions.EnvironmentRestored, EnvironmentId = environment.Id,
-                    Details = $"{environment.Key} is configured again and returns from retirement.",
-                });
+                db.AuditEntries.Add(AuditEntry.For(Actor.System, AuditActions.EnvironmentRestored,
+                    $"{environment.Key} is configured again and returns from retirement.", clock, environment.Id));
                 LogRestored(definition.Key);
             }
             environment.Name = definition.Name;
@@ -47,11 +44,7 @@ public sealed partial class EnvironmentSync(
         {
             retired.State = EnvironmentState.Retired;
             retired.SortOrder = int.MaxValue;
-            db.AuditEntries.Add(new AuditEntry
-            {
-                AtUtc = now, Actor = AuditEntry.SystemActor, Action = AuditActions.EnvironmentRetired, EnvironmentId = retired.Id,
-                Details = $"{retired.Key} is no longer in configuration.",
-            });
+            db.AuditEntries.Add(AuditEntry.For(Actor.System, AuditActions.EnvironmentRetired, $"{retired.Key} is no longer in configuration.", clock, retired.Id));
             LogRetired(retired.Key);
         }
 

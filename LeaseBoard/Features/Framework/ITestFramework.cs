@@ -52,3 +52,23 @@ public sealed class StaleFencingTokenException(string environmentKey, long token
     public long Token { get; } = token;
     public long Newest { get; } = newest;
 }
+
+/// <summary>
+/// Faults played into a driver for demos and drills. Only the simulated driver can; the others answer
+/// <see cref="Available"/> false and do nothing.
+/// </summary>
+public interface IFaultInjection
+{
+    bool Available { get; }
+    void SetFaults(string environmentKey, FaultProfile faults);
+    /// <summary>Makes the environment's current run hang; false when it has none.</summary>
+    bool HangCurrentRun(string environmentKey);
+}
+
+/// <summary>The fault injection of a driver that has none.</summary>
+public sealed class NoFaultInjection : IFaultInjection
+{
+    public bool Available => false;
+    public void SetFaults(string environmentKey, FaultProfile faults) { }
+    public bool HangCurrentRun(string environmentKey) => false;
+}

@@ -14,7 +14,7 @@ namespace LeaseBoard.Features.Framework;
 /// known by its id after a restart, and every LeaseBoard instance sees the same runs. Starts are
 /// idempotent by (environment, fencing token); stale tokens are refused, across restarts.
 /// </summary>
-public sealed partial class SimulatedTestFramework : ITestFramework
+public sealed partial class SimulatedTestFramework : ITestFramework, IFaultInjection
 {
     /// <summary>A run this old is forgotten (its id becomes unknown); no slot lasts anywhere near as long.</summary>
     private static readonly TimeSpan Retention = TimeSpan.FromDays(7);
@@ -44,6 +44,8 @@ public sealed partial class SimulatedTestFramework : ITestFramework
         SimulatedFrameworkStore.Faults(connection, environmentKey) ?? _options.Faults.GetValueOrDefault(environmentKey, FaultProfile.None);
 
     /// <summary>Changes an environment's faults at run time (admin page, tests). Hang and crash apply to runs started afterwards.</summary>
+    public bool Available => true;
+
     public void SetFaults(string environmentKey, FaultProfile faults) =>
         Store.Write(c => { SimulatedFrameworkStore.SetFaults(c, environmentKey, faults); return true; });
 

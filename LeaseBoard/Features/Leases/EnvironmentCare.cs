@@ -8,12 +8,6 @@ using Microsoft.Extensions.Options;
 
 namespace LeaseBoard.Features.Leases;
 
-/// <summary>What became of one upcoming reservation of a quarantined environment: moved to <see cref="MovedTo"/>, or at risk.</summary>
-public sealed record Relocation(int ReservationId, string Title, string OwnerName, DateTime StartUtc, string From, string? MovedTo)
-{
-    public string Describe() => MovedTo is { } to ? $"'{Title}' of {OwnerName} moved from {From} to {to}" : $"'{Title}' of {OwnerName} at risk (no environment free for its slot)";
-}
-
 /// <summary>
 /// Keeps environments usable: probes their health, cleans them after a lease, quarantines them when
 /// they are sick, and moves their upcoming reservations elsewhere. Idempotent like the lease engine.
@@ -21,7 +15,8 @@ public sealed record Relocation(int ReservationId, string Title, string OwnerNam
 public sealed partial class EnvironmentCare(
     IDbContextFactory<LeaseBoardDb> dbs,
     ITestFramework framework,
-    BookingService booking,
+    IFaultInjection faults,
+    ReservationRelocation relocation,
     ILeaseJobs jobs,
     IOptionsMonitor<LeaseOptions> options,
     TimeProvider clock,
@@ -52,7 +47,7 @@ public sealed partial class EnvironmentCare(
 
             if (environment is { Health: HealthStatus.Unhealthy, State: EnvironmentState.Available })
                 await QuarantineAsync(environmentId,
-                    $"Unhealthy: {environment.ConsecutiveHealthFailures} health checks in a row failed ({report.Detail})", AuditEntry.SystemActor, ct);
+                    $"Unhealthy: {environment.ConsecutiveHealthFailures} health checks in a row failed ({report.Detail})", Actor.System, ct);
             return report;
         }
         return report;
@@ -77,7 +72,7 @@ public sealed partial class EnvironmentCare(
         catch (TestFrameworkException e)
         {
             LogResetFailed(e, environment.Key);
-            await QuarantineAsync(environmentId, $"Reset failed: {e.Message}", AuditEntry.SystemActor, ct, onlyFrom: EnvironmentState.CleaningUp);
+            await QuarantineAsync(environmentId, $"Reset failed: {e.Message}", Actor.System, ct, onlyFrom: EnvironmentState.CleaningUp);
             return;
         }
 
@@ -93,7 +88,7 @@ public sealed partial class EnvironmentCare(
             if (report.Status == HealthStatus.Unhealthy)
             {
                 await SaveAsync(db, ct);
-                await QuarantineAsync(environmentId, $"Unhealthy after cleanup: {report.Detail}", AuditEntry.SystemActor, ct, onlyFrom: EnvironmentState.CleaningUp);
+                await QuarantineAsync(environmentId, $"Unhealthy after cleanup: {report.Detail}", Actor.System, ct, onlyFrom: EnvironmentState.CleaningUp);
                 return;
             }
             current.State = EnvironmentState.Available;
@@ -112,7 +107,7 @@ public sealed partial class EnvironmentCare(
     /// free for the same slot, or are marked at risk with a message for the owner.
     /// </summary>
     /// <returns>What became of each upcoming reservation, or null when the environment was not quarantined (it already was, or was retired).</returns>
-    public async Task<IReadOnlyList<Relocation>?> QuarantineAsync(int environmentId, string reason, string by, CancellationToken ct, EnvironmentState? onlyFrom = null)
+    public async Task<IReadOnlyList<Relocation>?> QuarantineAsync(int environmentId, string reason, Actor by, CancellationToken ct, EnvironmentState? onlyFrom = null)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -123,7 +118,7 @@ public sealed partial class EnvironmentCare(
             environment.State = EnvironmentState.Quarantined;
             environment.StateSinceUtc = Now;
             environment.QuarantineReason = reason.Length > 1000 ? reason[..1000] : reason;
-            environment.QuarantinedBy = by;
+            environment.QuarantinedBy = by.Id;
             environment.QuarantinedAtUtc = Now;
             Audit(db, AuditActions.EnvironmentQuarantined, environment, reason, by);
             if (!await SaveAsync(db, ct)) continue;
@@ -135,49 +130,32 @@ public sealed partial class EnvironmentCare(
     }
 
     /// <summary>Moves each upcoming reservation of a quarantined environment to another one free for the same slot, or marks it at risk.</summary>
-    public async Task<IReadOnlyList<Relocation>> RelocateUpcomingAsync(TestEnvironment quarantined, CancellationToken ct)
-    {
-        var now = Now;
-        List<Reservation> upcoming;
-        List<int> others;
-        await using (var db = await dbs.CreateDbContextAsync(ct))
-        {
-            upcoming = await db.Reservations.AsNoTracking()
-                .Where(r => r.EnvironmentId == quarantined.Id && r.State == ReservationState.Scheduled && r.EndUtc > now)
-                .OrderBy(r => r.StartUtc).ToListAsync(ct);
-            others = await db.Environments.Where(e => e.Id != quarantined.Id && e.State != EnvironmentState.Quarantined
-                                                      && e.State != EnvironmentState.Retired && e.Health != HealthStatus.Unhealthy)
-                .OrderBy(e => e.SortOrder).Select(e => e.Id).ToListAsync(ct);
-        }
+    public async Task<IReadOnlyList<Relocation>> RelocateUpcomingAsync(TestEnvironment quarantined, CancellationToken ct) =>
+        await relocation.RelocateAsync(await relocation.UpcomingOnAsync(quarantined.Id, ct), quarantined,
+            $"quarantined: {quarantined.QuarantineReason}", markAtRiskIfStuck: true, ct);
 
-        var relocations = new List<Relocation>();
-        foreach (var reservation in upcoming)
+    /// <summary>Resets a quarantined environment in the framework; it stays out of service until returned. Null when it worked, else why not.</summary>
+    public async Task<string?> ResetQuarantinedAsync(TestEnvironment environment, CancellationToken ct)
+    {
+        try
         {
-            BookingResult? moved = null;
-            foreach (var target in others)
-            {
-                var result = await booking.MoveAsync(reservation.Id, target, reservation.StartUtc, reservation.EndUtc, Actor.System, ct);
-                if (result.Succeeded) { moved = result; break; }
-            }
-            await using var db = await dbs.CreateDbContextAsync(ct);
-            var current = await db.Reservations.FirstAsync(r => r.Id == reservation.Id, ct);
-            if (moved?.Reservation is { } relocated)
-            {
-                current.Outcome = $"Moved from {quarantined.Name} (quarantined: {quarantined.QuarantineReason}) to {relocated.Environment?.Name}.";
-                Audit(db, AuditActions.ReservationRelocated, current, current.Outcome, AuditEntry.SystemActor, reservationId: current.Id);
-            }
-            else
-            {
-                current.AtRisk = true;
-                current.Outcome = $"At risk: {quarantined.Name} is quarantined ({quarantined.QuarantineReason}) and no other environment is free for this slot. Move it, or wait for {quarantined.Name} to return.";
-                Audit(db, AuditActions.ReservationAtRisk, current, current.Outcome, AuditEntry.SystemActor, reservationId: current.Id);
-            }
-            if (await SaveAsync(db, ct))
-                events.Publish(new ReservationChanged(current.Id, current.EnvironmentId, current.State, current.AtRisk ? "at-risk" : "relocated"));
-            relocations.Add(new Relocation(reservation.Id, reservation.Title, reservation.OwnerName, reservation.StartUtc, quarantined.Name,
-                moved?.Reservation?.Environment?.Name));
+            await framework.ResetEnvironmentAsync(environment.Key, environment.FenceCounter, ct);
+            return null;
         }
-        return relocations;
+        catch (TestFrameworkException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Whether faults can be played into the framework here (the simulated driver only).</summary>
+    public bool CanInjectFaults => faults.Available;
+
+    /// <summary>Plays faults into the framework for one environment (demos, drills); true when its current run was also made to hang.</summary>
+    public bool InjectFaults(TestEnvironment environment, FaultProfile profile, bool hangCurrentRun)
+    {
+        faults.SetFaults(environment.Key, profile);
+        return hangCurrentRun && faults.HangCurrentRun(environment.Key);
     }
 
     /// <summary>Reservations on this environment whose slot has begun start now (the environment was busy at their start).</summary>
@@ -234,14 +212,8 @@ public sealed partial class EnvironmentCare(
         }
     }
 
-    private void Audit(LeaseBoardDb db, string action, TestEnvironment environment, string details, string actor = AuditEntry.SystemActor) =>
-        db.AuditEntries.Add(new AuditEntry { AtUtc = Now, Actor = actor, Action = action, EnvironmentId = environment.Id, Details = Rules.Truncate(details, 2000) });
-
-    private void Audit(LeaseBoardDb db, string action, Reservation reservation, string details, string actor, int reservationId) =>
-        db.AuditEntries.Add(new AuditEntry
-        {
-            AtUtc = Now, Actor = actor, Action = action, EnvironmentId = reservation.EnvironmentId, ReservationId = reservationId, Details = Rules.Truncate(details, 2000),
-        });
+    private void Audit(LeaseBoardDb db, string action, TestEnvironment environment, string details, Actor? by = null) =>
+        db.AuditEntries.Add(AuditEntry.For(by ?? Actor.System, action, details, clock, environment.Id));
 
     private void Publish(TestEnvironment environment) =>
         events.Publish(EnvironmentChanged.Of(environment));

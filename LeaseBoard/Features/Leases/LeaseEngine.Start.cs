@@ -1,3 +1,4 @@
+using LeaseBoard.Features.LiveUpdates;
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Framework;
@@ -62,7 +63,7 @@ public sealed partial class LeaseEngine
             State = TestRunState.Starting, StartedUtc = now, NextActionUtc = now,
         });
         Audit(db, AuditActions.LeaseStarted, reservation, $"Lease of {environment.Key} started with fencing token {environment.FenceCounter}.");
-        if (!await SaveAsync(db, ct, () => { Publish(reservation, "started"); PublishEnvironment(environment); }))
+        if (!await SaveAsync(db, ct, () => { Publish(reservation, ReservationChange.Started); PublishEnvironment(environment); }))
             return ClaimResult.Retry;
         LogClaimed(reservation.Id, environment.Key, environment.FenceCounter);
         return ClaimResult.Claimed;
@@ -75,7 +76,7 @@ public sealed partial class LeaseEngine
         reservation.Outcome = outcome;
         reservation.EndedUtc = now;
         Audit(db, AuditActions.LeaseMissed, reservation, reservation.Outcome);
-        return await SaveAsync(db, ct, () => Publish(reservation, "missed")) ? ClaimResult.Nothing : ClaimResult.Retry;
+        return await SaveAsync(db, ct, () => Publish(reservation, ReservationChange.Missed)) ? ClaimResult.Nothing : ClaimResult.Retry;
     }
 
     /// <summary>One start attempt of the reservation's run; failures back off and, after the last attempt, fail the lease.</summary>

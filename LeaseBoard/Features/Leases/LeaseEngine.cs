@@ -106,14 +106,10 @@ public sealed partial class LeaseEngine(
             if (LeaseRules.ForceReleaseRefusal(reservation.State, reservation.Outcome) is { } refusal)
                 return new ForceReleaseResult(false, refusal);
             reservation.State = ReservationState.ForceReleased;
-            reservation.Outcome = Rules.Truncate($"Force-released by {by.Id}: {reason}");
+            reservation.Outcome = Rules.Truncate($"Force-released by {by.DisplayName}: {reason}");
             reservation.UpdatedUtc = Now;
-            db.AuditEntries.Add(new AuditEntry
-            {
-                AtUtc = Now, Actor = by.Id, Action = AuditActions.LeaseForceReleased, EnvironmentId = reservation.EnvironmentId,
-                ReservationId = reservation.Id, Details = Rules.Truncate($"'{reservation.Title}' of {reservation.OwnerName} force-released: {reason}", 2000),
-            });
-            if (!await SaveAsync(db, ct, () => Publish(reservation, "force-released"))) continue;
+            Audit(db, AuditActions.LeaseForceReleased, reservation, $"'{reservation.Title}' of {reservation.OwnerName} force-released: {reason}", by);
+            if (!await SaveAsync(db, ct, () => Publish(reservation, ReservationChange.ForceReleased))) continue;
             LogForceReleased(reservation.Id, by.Id, by.DisplayName);
             await CheckRunAsync(reservationId, ct); // stops the run (or finishes a lease whose run never started)
             return new ForceReleaseResult(true, $"'{reservation.Title}' force-released; its test is being stopped and {reservation.Environment!.Name} cleaned up.");
@@ -143,7 +139,7 @@ public sealed partial class LeaseEngine(
             environment.StateSinceUtc = now;
         }
         Audit(db, AuditActions.LeaseEnded, reservation, $"Run {runState}; reservation {reservation.State}: {outcome}");
-        if (!await SaveAsync(db, ct, () => { PublishRun(run); Publish(reservation, "ended"); PublishEnvironment(environment); })) return;
+        if (!await SaveAsync(db, ct, () => { PublishRun(run); Publish(reservation, ReservationChange.Ended); PublishEnvironment(environment); })) return;
         LogFinished(reservation.Id, runState, reservation.State);
         if (cleanUp) jobs.EnqueueCleanup(environment.Id);
     }
@@ -197,13 +193,10 @@ public sealed partial class LeaseEngine(
         return true;
     }
 
-    private void Audit(LeaseBoardDb db, string action, Reservation reservation, string details) => db.AuditEntries.Add(new AuditEntry
-    {
-        AtUtc = Now, Actor = AuditEntry.SystemActor, Action = action, EnvironmentId = reservation.EnvironmentId,
-        ReservationId = reservation.Id, Details = Rules.Truncate(details, 2000),
-    });
+    private void Audit(LeaseBoardDb db, string action, Reservation reservation, string details, Actor? by = null) =>
+        db.AuditEntries.Add(AuditEntry.For(by ?? Actor.System, action, details, clock, reservation.EnvironmentId, reservation.Id));
 
-    private void Publish(Reservation reservation, string change) =>
+    private void Publish(Reservation reservation, ReservationChange change) =>
         events.Publish(new ReservationChanged(reservation.Id, reservation.EnvironmentId, reservation.State, change));
 
     private void PublishRun(TestRun run) =>

@@ -151,12 +151,8 @@ public sealed partial class LeaseSupervisor(
             }
             if (status.Phase != RunPhase.Running) return; // the supervise pass closes it with what the framework says
             LogAdopted(run.RunId, run.Key, status.ProgressPercent);
-            adopted.Add(new AuditEntry
-            {
-                AtUtc = Now, Actor = AuditEntry.SystemActor, Action = AuditActions.RunAdopted, EnvironmentId = run.EnvironmentId,
-                ReservationId = run.ReservationId,
-                Details = $"Run {run.RunId} on {run.Key} adopted after restart: the framework reports it running at {status.ProgressPercent}%.",
-            });
+            adopted.Add(AuditEntry.For(Actor.System, AuditActions.RunAdopted,
+                $"Run {run.RunId} on {run.Key} adopted after restart: the framework reports it running at {status.ProgressPercent}%.", clock, run.EnvironmentId, run.ReservationId));
         });
         if (adopted.IsEmpty) return;
         await using (var db = await dbs.CreateDbContextAsync(ct))
@@ -216,13 +212,9 @@ public sealed partial class LeaseSupervisor(
             }
             await using var db = await dbs.CreateDbContextAsync(ct);
             var environmentId = await db.Environments.Where(e => e.Key == orphan.EnvironmentKey).Select(e => (int?)e.Id).FirstOrDefaultAsync(ct);
-            db.AuditEntries.Add(new AuditEntry
-            {
-                AtUtc = now, Actor = AuditEntry.SystemActor, Action = AuditActions.RunOrphanStopped, EnvironmentId = environmentId,
-                Details = force
-                    ? $"Run {orphan.RunId} on {orphan.EnvironmentKey} had no lease and did not stop within {Options.StopGracePeriod.TotalSeconds:0} s: force-stopped."
-                    : $"Run {orphan.RunId} on {orphan.EnvironmentKey} had no lease: asked it to stop.",
-            });
+            db.AuditEntries.Add(AuditEntry.For(Actor.System, AuditActions.RunOrphanStopped, force
+                ? $"Run {orphan.RunId} on {orphan.EnvironmentKey} had no lease and did not stop within {Options.StopGracePeriod.TotalSeconds:0} s: force-stopped."
+                : $"Run {orphan.RunId} on {orphan.EnvironmentKey} had no lease: asked it to stop.", clock, environmentId));
             await db.SaveChangesAsync(ct);
         }
         return orphans.Count;

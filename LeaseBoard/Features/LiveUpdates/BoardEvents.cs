@@ -21,7 +21,18 @@ public abstract record BoardEvent
     public bool IsLocal => Origin is null;
 }
 
-public sealed record ReservationChanged(int ReservationId, int EnvironmentId, ReservationState State, string Change) : BoardEvent;
+public sealed record ReservationChanged(int ReservationId, int EnvironmentId, ReservationState State, ReservationChange Change) : BoardEvent;
+
+/// <summary>What happened to a reservation: the words the lease engine, booking and notifications share.</summary>
+public enum ReservationChange
+{
+    Booked, Moved, Cancelled, CancelledByOther, Released,
+    Started, Missed, Ended, ForceReleased,
+    /// <summary>Moved off an environment going out of service or into maintenance.</summary>
+    Relocated,
+    /// <summary>Its environment went out of service and no other was free for its slot.</summary>
+    AtRisk,
+}
 
 public sealed record EnvironmentChanged(int EnvironmentId, string EnvironmentKey, EnvironmentState State, HealthStatus Health) : BoardEvent
 {

@@ -32,7 +32,8 @@ public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> 
     public void Dispose() => Interlocked.Exchange(ref _subscription, null)?.Dispose();
 
     private Task OnEventAsync(BoardEvent boardEvent) =>
-        boardEvent is ReservationChanged { Change: "started" or "ended" or "force-released" or "relocated" or "at-risk" } changed
+        boardEvent is ReservationChanged { Change: ReservationChange.Started or ReservationChange.Ended or ReservationChange.ForceReleased
+            or ReservationChange.Relocated or ReservationChange.AtRisk or ReservationChange.CancelledByOther } changed
             ? Task.Run(() => HandleAsync(changed))
             : Task.CompletedTask;
 
@@ -53,13 +54,14 @@ public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> 
             var title = $"'{reservation.Title}' on {reservation.Environment?.Name}";
             (NotificationKind Kind, string Text)? message = changed.Change switch
             {
-                "started" => (NotificationKind.LeaseStarted, $"{title} started."),
-                "force-released" => (NotificationKind.ForceReleased, $"{title}: {reservation.Outcome}"),
-                "ended" when reservation.State == ReservationState.ForceReleased => (NotificationKind.ForceReleased, $"{title}: {reservation.Outcome}"),
-                "ended" when reservation.State == ReservationState.TimedOut => (NotificationKind.TimedOut, $"{title} timed out: {reservation.Outcome}"),
-                "ended" when lastRun == TestRunState.Hung => (NotificationKind.Hung, $"{title} hung: {reservation.Outcome}"),
-                "relocated" => (NotificationKind.Moved, $"{title}: {reservation.Outcome}"),
-                "at-risk" => (NotificationKind.AtRisk, $"{title}: {reservation.Outcome}"),
+                ReservationChange.Started => (NotificationKind.LeaseStarted, $"{title} started."),
+                ReservationChange.ForceReleased => (NotificationKind.ForceReleased, $"{title}: {reservation.Outcome}"),
+                ReservationChange.Ended when reservation.State == ReservationState.ForceReleased => (NotificationKind.ForceReleased, $"{title}: {reservation.Outcome}"),
+                ReservationChange.Ended when reservation.State == ReservationState.TimedOut => (NotificationKind.TimedOut, $"{title} timed out: {reservation.Outcome}"),
+                ReservationChange.Ended when lastRun == TestRunState.Hung => (NotificationKind.Hung, $"{title} hung: {reservation.Outcome}"),
+                ReservationChange.Relocated => (NotificationKind.Moved, $"{title}: {reservation.Outcome}"),
+                ReservationChange.AtRisk => (NotificationKind.AtRisk, $"{title}: {reservation.Outcome}"),
+                ReservationChange.CancelledByOther => (NotificationKind.Cancelled, $"{title}: {reservation.Outcome}"),
                 _ => null,
             };
             if (message is { } m) await notifications.NotifyAsync(reservation.OwnerId, m.Kind, reservation.Id, m.Text, CancellationToken.None);
@@ -71,5 +73,5 @@ public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> 
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No notification for reservation {ReservationId} ({Change})")]
-    private partial void LogFailed(Exception exception, int reservationId, string change);
+    private partial void LogFailed(Exception exception, int reservationId, ReservationChange change);
 }

@@ -33,7 +33,7 @@ public sealed class ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimePro
         };
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.ApiTokens.Add(row);
-        db.AuditEntries.Add(new AuditEntry { AtUtc = Now, Actor = owner.Id, Action = "token.created", Details = $"Token '{name}' ({prefix}, {scope}) until {row.ExpiresUtc:yyyy-MM-dd}." });
+        db.AuditEntries.Add(AuditEntry.For(owner, AuditActions.TokenCreated, $"Token '{name}' ({prefix}, {scope}) until {row.ExpiresUtc:yyyy-MM-dd}.", clock));
         await db.SaveChangesAsync(ct);
         return (new CreatedApiToken(ToRow(row), token), null);
     }
@@ -51,7 +51,7 @@ public sealed class ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimePro
         var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.OwnerId == owner.Id && t.RevokedUtc == null, ct);
         if (token is null) return false;
         token.RevokedUtc = Now;
-        db.AuditEntries.Add(new AuditEntry { AtUtc = Now, Actor = owner.Id, Action = "token.revoked", Details = $"Token '{token.Name}' ({token.Prefix}) revoked." });
+        db.AuditEntries.Add(AuditEntry.For(owner, AuditActions.TokenRevoked, $"Token '{token.Name}' ({token.Prefix}) revoked.", clock));
         await db.SaveChangesAsync(ct);
         return true;
     }

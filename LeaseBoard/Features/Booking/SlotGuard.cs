@@ -1,0 +1,141 @@
+using System.Data;
+using LeaseBoard.Data;
+using LeaseBoard.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LeaseBoard.Features.Booking;
+
+/// <summary>What is being placed on an environment's time: a reservation (for a person) or a maintenance window.</summary>
+public sealed record SlotClaim(int EnvironmentId, DateTime StartUtc, DateTime EndUtc)
+{
+    /// <summary>Whose reservation it is (their limits apply); null for a maintenance window.</summary>
+    public Actor? Booker { get; init; }
+
+    /// <summary>The reservation being moved, which does not conflict with itself.</summary>
+    public int? Moving { get; init; }
+
+    public static SlotClaim Reservation(int environmentId, DateTime startUtc, DateTime endUtc, Actor booker, int? moving = null) =>
+        new(environmentId, startUtc, endUtc) { Booker = booker, Moving = moving };
+
+    public static SlotClaim Maintenance(int environmentId, DateTime startUtc, DateTime endUtc) => new(environmentId, startUtc, endUtc);
+
+    public bool IsReservation => Booker is not null;
+}
+
+/// <summary>Why the guard refused; <see cref="Conflicts"/> lists the reservations in the way.</summary>
+public sealed record GuardOutcome(IReadOnlyList<ConflictingReservation> Conflicts, string? Refusal = null, bool Stale = false, string? Limit = null, bool DuplicateKey = false)
+{
+    public static readonly GuardOutcome Written = new([]);
+    /// <summary>The first reservation in the way (a booking stops at the first).</summary>
+    public ConflictingReservation? Conflict => Conflicts.Count > 0 ? Conflicts[0] : null;
+    public bool Succeeded => Conflicts.Count == 0 && Refusal is null && !Stale && Limit is null && !DuplicateKey;
+}
+
+/// <summary>
+/// The one overlap guard of DESIGN.md, for reservations and maintenance windows alike: inside the
+/// provider's execution strategy (which retries deadlocks and busy errors), one serializable
+/// transaction takes the environment's row lock, checks the person's limits, looks for live
+/// reservations overlapping the claim plus the changeover buffer and for maintenance in the way, and
+/// only then lets the write insert or update. A fresh context per attempt keeps retries clean.
+/// </summary>
+public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonitor<BookingOptions> options, TimeProvider clock)
+{
+    private BookingOptions Rules => options.CurrentValue;
+
+    public async Task<GuardOutcome> RunAsync(SlotClaim claim, Func<LeaseBoardDb, Task> write, CancellationToken ct)
+    {
+        var buffer = Rules.ChangeoverBuffer;
+        await using var strategyDb = await dbs.CreateDbContextAsync(ct);
+        return await strategyDb.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        {
+            await using var db = await dbs.CreateDbContextAsync(token);
+            await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, token);
+            var outcome = await CheckAsync(db, claim, buffer, token);
+            if (outcome is null)
+            {
+                try
+                {
+                    await write(db);
+                    await transaction.CommitAsync(token);
+                    return GuardOutcome.Written;
+                }
+                catch (StaleReservationException)
+                {
+                    outcome = new GuardOutcome([], Stale: true);
+                }
+                catch (DbUpdateException e) when (IsUniqueViolation(e))
+                {
+                    outcome = new GuardOutcome([], DuplicateKey: true); // the same Idempotency-Key committed first on another connection
+                }
+            }
+            await transaction.RollbackAsync(token);
+            return outcome;
+        }, ct);
+    }
+
+    /// <summary>Null when the claim may be written; otherwise why not. Runs inside the guard's transaction.</summary>
+    private async Task<GuardOutcome?> CheckAsync(LeaseBoardDb db, SlotClaim claim, TimeSpan buffer, CancellationToken ct)
+    {
+        // The row lock: bookings and maintenance on this environment queue behind each other. A booking
+        // also needs the environment in service; maintenance may be planned on one that is not.
+        var environment = db.Environments.Where(e => e.Id == claim.EnvironmentId);
+        if (claim.IsReservation)
+            environment = environment.Where(e => e.State != EnvironmentState.Quarantined && e.State != EnvironmentState.Retired);
+        if (await environment.ExecuteUpdateAsync(s => s.SetProperty(e => e.BookingVersion, e => e.BookingVersion + 1), ct) == 0)
+            return new GuardOutcome([], "That environment was just taken out of service and cannot be booked.");
+
+        if (claim.Booker is { } booker && await CheckUserLimitsAsync(db, booker, claim, ct) is { } limit)
+            return new GuardOutcome([], Limit: limit);
+
+        // A reservation before the claim needs its changeover; one after it too when the claim is a reservation
+        // (a maintenance window needs no cleanup after it).
+        var (from, to) = (claim.StartUtc - buffer, claim.IsReservation ? claim.EndUtc + buffer : claim.EndUtc);
+        var overlapping = db.Reservations.AsNoTracking()
+            .Where(r => r.EnvironmentId == claim.EnvironmentId && ReservationStates.Live.Contains(r.State) && r.Id != claim.Moving
+                        && r.StartUtc < to && r.EndUtc > from)
+            .OrderBy(r => r.StartUtc)
+            .Select(r => new ConflictingReservation(r.Id, r.Title, r.OwnerName, new Slot(r.EnvironmentId, r.Environment!.Key, r.Environment.Name, r.StartUtc, r.EndUtc)));
+        var conflicts = await (claim.IsReservation ? overlapping.Take(1) : overlapping).ToListAsync(ct);
+        if (conflicts.Count > 0) return new GuardOutcome(conflicts);
+
+        if (!claim.IsReservation) return null;
+        // An admin's maintenance window is taken time: a reservation (and its changeover) may not reach into it.
+        var maintenance = await db.MaintenanceWindows.AsNoTracking()
+            .Where(m => m.EnvironmentId == claim.EnvironmentId && m.StartUtc < to && m.EndUtc > claim.StartUtc)
+            .OrderBy(m => m.StartUtc).FirstOrDefaultAsync(ct);
+        return maintenance is null ? null
+            : new GuardOutcome([], $"That environment is blocked for maintenance {TimeText.Utc(maintenance.StartUtc)}–{TimeText.Utc(maintenance.EndUtc)} ({maintenance.Reason}).");
+    }
+
+    /// <summary>Per-user limits, checked inside the guard's transaction so that simultaneous bookings cannot slip past them.</summary>
+    private async Task<string?> CheckUserLimitsAsync(LeaseBoardDb db, Actor booker, SlotClaim claim, CancellationToken ct)
+    {
+        if (booker.IsAdmin) return null;
+        var rules = Rules;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var mine = db.Reservations.Where(r => r.OwnerId == booker.Id && r.Id != claim.Moving
+                                              && (r.State == ReservationState.Scheduled || r.State == ReservationState.Active));
+        if (claim.Moving is null && await mine.CountAsync(r => r.EndUtc > now, ct) >= rules.MaxUpcomingPerUser)
+            return $"You already have {rules.MaxUpcomingPerUser} upcoming reservations, the most one person may hold. Cancel one or wait until one has run.";
+
+        var weekStart = BookingRules.WeekStart(claim.StartUtc);
+        var weekEnd = weekStart.AddDays(7);
+        var booked = await mine.Where(r => r.StartUtc >= weekStart && r.StartUtc < weekEnd)
+            .Select(r => new { r.StartUtc, r.EndUtc }).ToListAsync(ct);
+        var hours = booked.Sum(r => (r.EndUtc - r.StartUtc).TotalHours) + (claim.EndUtc - claim.StartUtc).TotalHours;
+        return hours > rules.MaxHoursPerWeekPerUser
+            ? $"This would bring you to {hours:0.#} booked hours in the week of {weekStart:yyyy-MM-dd}; the limit is {rules.MaxHoursPerWeekPerUser:0.#} hours per person per week."
+            : null;
+    }
+
+    private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
+    {
+        Microsoft.Data.Sqlite.SqliteException { SqliteExtendedErrorCode: 2067 } => true, // SQLITE_CONSTRAINT_UNIQUE
+        Microsoft.Data.SqlClient.SqlException { Number: 2601 or 2627 } => true, // duplicate key
+        _ => false,
+    };
+}
+
+/// <summary>Thrown by a guarded write that finds the reservation changed since it was read: the guard rolls back and says so.</summary>
+public sealed class StaleReservationException : Exception;
