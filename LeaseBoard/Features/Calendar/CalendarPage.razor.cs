@@ -28,10 +28,13 @@ public sealed partial class CalendarPage : IAsyncDisposable
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     private const int VirtualizeFrom = 30;
     [SupplyParameterFromQuery(Name = "day")] private string? DayQuery { get; set; }
     [SupplyParameterFromQuery(Name = "view")] private string? ViewQuery { get; set; }
+    [SupplyParameterFromQuery(Name = "mine")] private string? MineQuery { get; set; }
+    [SupplyParameterFromQuery(Name = "q")] private string? SearchQuery { get; set; }
     [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
 
     private List<EnvironmentRow>? _environments;
@@ -53,6 +56,9 @@ public sealed partial class CalendarPage : IAsyncDisposable
     private bool _scriptStale = true;
     private bool _scrollPending = true;
     private bool _dayChosen;
+    private bool _onlyMine;
+    private string? _search;
+    private ReservationRow? _myNext;
 
     public CalendarGeometry Geometry { get; private set; } = default!;
 
@@ -61,6 +67,8 @@ public sealed partial class CalendarPage : IAsyncDisposable
         _nowUtc = NowToTheMinute();
         _view = Enum.TryParse<CalendarView>(ViewQuery, ignoreCase: true, out var v) && Enum.IsDefined(v) ? v : CalendarView.Day;
         _dayChosen = DateOnly.TryParse(DayQuery, System.Globalization.CultureInfo.InvariantCulture, out _day);
+        _onlyMine = MineQuery is "1" or "true";
+        _search = SearchQuery;
         if (AuthenticationState is not null && (await AuthenticationState).User is { Identity.IsAuthenticated: true } user)
             _viewer = user.ToActor();
         ViewerTime.Changed += OnZoneChanged;
@@ -81,6 +89,9 @@ public sealed partial class CalendarPage : IAsyncDisposable
         var rows = await Queries.BetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
         var maintenance = await AdminQueries.MaintenanceBetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
         var active = await Queries.ActiveAsync();
+        // The strip's reservation rides the same reload, so every board event refreshes it too.
+        var mine = _viewer is null ? [] : await Queries.MineAsync(_viewer.Id, recentFinished: 0);
+        _myNext = MyNextStrip.Pick(mine, Clock.GetUtcNow().UtcDateTime);
         _environments = environments;
         _holders = active.GroupBy(r => r.EnvironmentId).ToDictionary(g => g.Key, g => g.First());
         _byEnvironment = rows.ToLookup(r => r.EnvironmentId);
@@ -251,6 +262,44 @@ public sealed partial class CalendarPage : IAsyncDisposable
         return new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
     }
 
+    private void OnlyMineChanged(bool onlyMine)
+    {
+        _onlyMine = onlyMine;
+        KeepFiltersInAddress();
+    }
+
+    private void SearchChanged(string? search)
+    {
+        _search = search; // as typed: trimming it here would eat the space between two words being typed
+        KeepFiltersInAddress();
+    }
+
+    /// <summary>The filters live in the address (<c>?mine=1&amp;q=…</c>), so a reload or a shared link shows the same calendar; replaced, not pushed, so Back leaves the page.</summary>
+    private void KeepFiltersInAddress()
+    {
+        var uri = Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
+        {
+            ["mine"] = _onlyMine ? "1" : null,
+            ["q"] = CalendarFilter.Normalize(_search),
+        });
+        if (uri != Navigation.Uri) Navigation.NavigateTo(uri, replace: true);
+    }
+
+    /// <summary>How many of the blocks in view match the search (those "Only mine" hides do not count); null without a search.</summary>
+    private string? SearchCount()
+    {
+        if (CalendarFilter.Normalize(_search) is not { } search || _environments is null) return null;
+        var matches = _environments.SelectMany(e => _byEnvironment[e.Id])
+            .Count(r => Geometry.Shows(r.StartUtc, r.EndUtc) && CalendarFilter.Shown(r, _onlyMine, _viewer?.Id) && CalendarFilter.Matches(r, search));
+        return CalendarFilter.CountText(matches, search);
+    }
+
+    private async Task MyNextChangedAsync(string message)
+    {
+        Announce(message, Severity.Success);
+        await ReloadAsync();
+    }
+
     private void Announce(string message, Severity severity)
     {
         _status = message;
@@ -258,10 +307,13 @@ public sealed partial class CalendarPage : IAsyncDisposable
         StateHasChanged();
     }
 
-    private string Sentence(BookingResult result) => result switch
+    private string Sentence(BookingResult result) => Sentence(result, ViewerTime);
+
+    /// <summary>A refusal in the viewer's words and time zone (the service's own message names UTC times).</summary>
+    internal static string Sentence(BookingResult result, ViewerTime viewerTime) => result switch
     {
         { Outcome: BookingOutcome.Conflict, Conflict: { } c } =>
-            $"{c.Slot.EnvironmentName} is taken {ViewerTime.Range(c.Slot.StartUtc, c.Slot.EndUtc)} by '{c.Title}' ({c.OwnerName}), with the changeover after it.",
+            $"{c.Slot.EnvironmentName} is taken {viewerTime.Range(c.Slot.StartUtc, c.Slot.EndUtc)} by '{c.Title}' ({c.OwnerName}), with the changeover after it.",
         _ => result.Message,
     };
 
