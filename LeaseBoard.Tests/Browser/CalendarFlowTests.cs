@@ -287,12 +287,12 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
     public async Task Calendar_search_dims_others_only_mine_hides_them_in_the_address_too_and_the_strip_extends_ones_next_reservation()
     {
         await using var chromium = await Chromium.LaunchAsync();
-        var token = Unique();
+        var token = Unique(); // early tomorrow on env-3 and env-4: hours no other calendar test uses
         var me = new Actor("local:ivy calendar", "Ivy Calendar", IsAdmin: false);
         var mine = $"Ivy night {token}";
         var bens = $"Bens night {token}";
-        var mineId = await BookAsync(me, "env-3", TomorrowUtc(21), 60, mine);
-        await BookAsync(TestActors.Ben, "env-4", TomorrowUtc(21), 60, bens);
+        var mineId = await BookAsync(me, "env-3", TomorrowUtc(7), 60, mine);
+        await BookAsync(TestActors.Ben, "env-4", TomorrowUtc(7), 60, bens);
         var (context, page) = await OpenCalendarAsync(chromium, me.DisplayName);
         await using var _ = context;
         await page.GetByTestId("circuit-live").WaitForAsync(new() { State = WaitForSelectorState.Attached });
@@ -300,11 +300,11 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
         // The strip: the next reservation, extended by 30 minutes through the booking service.
         var strip = page.GetByTestId("my-next-strip");
         await Assertions.Expect(strip.GetByTestId("my-next-title")).ToHaveTextAsync(mine);
-        await Assertions.Expect(strip.GetByTestId("my-next-when")).ToContainTextAsync("21:00–22:00");
+        await Assertions.Expect(strip.GetByTestId("my-next-when")).ToContainTextAsync("07:00–08:00");
         await strip.GetByTestId("my-next-extend").ClickAsync();
-        await Assertions.Expect(strip.GetByTestId("my-next-when")).ToContainTextAsync("21:00–22:30");
-        await Assertions.Expect(Block(page, "env-3", mine)).ToContainTextAsync("21:00–22:30");
-        Assert.Equal(TomorrowUtc(22, 30), (await Queries.ByIdAsync(mineId))!.EndUtc);
+        await Assertions.Expect(strip.GetByTestId("my-next-when")).ToContainTextAsync("07:00–08:30");
+        await Assertions.Expect(Block(page, "env-3", mine)).ToContainTextAsync("07:00–08:30");
+        Assert.Equal(TomorrowUtc(8, 30), (await Queries.ByIdAsync(mineId))!.EndUtc);
 
         // Search: the other night run stays, dimmed; the count says how many match.
         await page.Locator("input[data-testid=calendar-search], [data-testid=calendar-search] input").First.FillAsync("ivy night " + token);
@@ -323,7 +323,7 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
         await Assertions.Expect(page.GetByTestId("calendar-search-count")).ToHaveTextAsync("1 match");
 
         // Hidden is not free: drawing over Ben's hidden run is still a conflict while dragging.
-        await DragAsync(page, "env-4", (20, 30), "env-4", (21, 30), release: false);
+        await DragAsync(page, "env-4", (6, 30), "env-4", (7, 30), release: false);
         await Assertions.Expect(page.GetByTestId("drag-ghost")).ToHaveAttributeAsync("data-conflict", "true");
         await page.Keyboard.PressAsync("Escape");
         await page.Mouse.UpAsync();
