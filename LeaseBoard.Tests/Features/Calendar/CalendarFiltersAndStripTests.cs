@@ -117,6 +117,20 @@ public sealed class CalendarFiltersAndStripTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task Calendar_a_link_to_the_bare_address_while_filtered_shows_everything_again()
+    {
+        var bens = await BookAsync(TestActors.Ben, 2, At(13), 60, "Bens soak");
+        Navigation.NavigateTo("/?mine=1&q=soak");
+        var page = RenderCalendar();
+        Assert.Empty(page.FindAll($"[data-reservation-id='{bens}']"));
+
+        await page.InvokeAsync(() => Navigation.NavigateTo("/")); // e.g. the nav menu's Calendar link: the same page instance
+
+        page.WaitForAssertion(() => Assert.Single(page.FindAll($"[data-reservation-id='{bens}']")));
+        Assert.Equal("", Text(page, "calendar-search-count"));
+    }
+
+    [Fact]
     public async Task Calendar_search_dims_blocks_matching_neither_owner_nor_title_counts_the_matches_and_says_when_none_match()
     {
         var anas = await BookAsync(TestActors.Ana, 1, At(14), 60, "Checkout load");

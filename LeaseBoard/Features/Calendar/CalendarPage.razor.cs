@@ -59,6 +59,8 @@ public sealed partial class CalendarPage : IAsyncDisposable
     private bool _onlyMine;
     private string? _search;
     private ReservationRow? _myNext;
+    /// <summary>The filters last written to the address and not yet confirmed by the browser.</summary>
+    private (bool Mine, string? Search)? _written;
 
     public CalendarGeometry Geometry { get; private set; } = default!;
 
@@ -67,7 +69,6 @@ public sealed partial class CalendarPage : IAsyncDisposable
         _nowUtc = NowToTheMinute();
         _view = Enum.TryParse<CalendarView>(ViewQuery, ignoreCase: true, out var v) && Enum.IsDefined(v) ? v : CalendarView.Day;
         _dayChosen = DateOnly.TryParse(DayQuery, System.Globalization.CultureInfo.InvariantCulture, out _day);
-        _onlyMine = MineQuery is "1" or "true";
         _search = SearchQuery;
         if (AuthenticationState is not null && (await AuthenticationState).User is { Identity.IsAuthenticated: true } user)
             _viewer = user.ToActor();
@@ -76,6 +77,23 @@ public sealed partial class CalendarPage : IAsyncDisposable
         // The now line and the past shading move by themselves.
         _ticker = Clock.CreateTimer(_ => InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
         await ReloadAsync();
+    }
+
+    /// <summary>
+    /// A link to <c>/</c> (the nav menu) or <c>/?mine=1</c> lands on this same instance: the filters follow the address.
+    /// Our own address updates come back here too, equal once normalized, so the text being typed is left alone.
+    /// </summary>
+    protected override void OnParametersSet()
+    {
+        var address = (Mine: MineQuery is "1" or "true", Search: CalendarFilter.Normalize(SearchQuery));
+        if (_written is { } written)
+        {
+            // The browser confirms our writes one by one: an older one arriving after a newer write must not undo it.
+            if (address == written) _written = null;
+            return;
+        }
+        _onlyMine = address.Mine;
+        if (CalendarFilter.Normalize(_search) != address.Search) _search = SearchQuery;
     }
 
     /// <summary>Re-reads environments and the visible period's reservations (after every board event).</summary>
@@ -282,7 +300,9 @@ public sealed partial class CalendarPage : IAsyncDisposable
             ["mine"] = _onlyMine ? "1" : null,
             ["q"] = CalendarFilter.Normalize(_search),
         });
-        if (uri != Navigation.Uri) Navigation.NavigateTo(uri, replace: true);
+        if (uri == Navigation.Uri) return;
+        _written = (_onlyMine, CalendarFilter.Normalize(_search));
+        Navigation.NavigateTo(uri, replace: true);
     }
 
     /// <summary>How many of the blocks in view match the search (those "Only mine" hides do not count); null without a search.</summary>
