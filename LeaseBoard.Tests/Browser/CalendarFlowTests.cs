@@ -283,6 +283,52 @@ public sealed class CalendarFlowTests(SharedAppFixture app)
         Assert.Equal("Book next free slot", await nextFree.GetAttributeAsync("aria-label"));
     }
 
+    [SkippableFact]
+    public async Task Calendar_search_dims_others_only_mine_hides_them_in_the_address_too_and_the_strip_extends_ones_next_reservation()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var token = Unique(); // early tomorrow on env-3 and env-4: hours no other calendar test uses
+        var me = new Actor("local:ivy calendar", "Ivy Calendar", IsAdmin: false);
+        var mine = $"Ivy night {token}";
+        var bens = $"Bens night {token}";
+        var mineId = await BookAsync(me, "env-3", TomorrowUtc(7), 60, mine);
+        await BookAsync(TestActors.Ben, "env-4", TomorrowUtc(7), 60, bens);
+        var (context, page) = await OpenCalendarAsync(chromium, me.DisplayName);
+        await using var _ = context;
+        await page.GetByTestId("circuit-live").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+
+        // The strip: the next reservation, extended by 30 minutes through the booking service.
+        var strip = page.GetByTestId("my-next-strip");
+        await Assertions.Expect(strip.GetByTestId("my-next-title")).ToHaveTextAsync(mine);
+        await Assertions.Expect(strip.GetByTestId("my-next-when")).ToContainTextAsync("07:00–08:00");
+        await strip.GetByTestId("my-next-extend").ClickAsync();
+        await Assertions.Expect(strip.GetByTestId("my-next-when")).ToContainTextAsync("07:00–08:30");
+        await Assertions.Expect(Block(page, "env-3", mine)).ToContainTextAsync("07:00–08:30");
+        Assert.Equal(TomorrowUtc(8, 30), (await Queries.ByIdAsync(mineId))!.EndUtc);
+
+        // Search: the other night run stays, dimmed; the count says how many match.
+        await page.Locator("input[data-testid=calendar-search], [data-testid=calendar-search] input").First.FillAsync("ivy night " + token);
+        await Assertions.Expect(page.GetByTestId("calendar-search-count")).ToHaveTextAsync("1 match");
+        await Assertions.Expect(Block(page, "env-4", bens)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("cal-block-dimmed"));
+        await Assertions.Expect(Block(page, "env-3", mine)).ToHaveAttributeAsync("data-match", "true");
+
+        // Only mine: Ben's block leaves the lane, and the address keeps both filters for a reload.
+        await page.GetByText("Only mine").ClickAsync();
+        await Assertions.Expect(Block(page, "env-4", bens)).ToHaveCountAsync(0);
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("mine=1"));
+        await page.ReloadAsync();
+        await WaitForCalendarAsync(page);
+        await Assertions.Expect(Block(page, "env-4", bens)).ToHaveCountAsync(0);
+        await Assertions.Expect(Block(page, "env-3", mine)).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByTestId("calendar-search-count")).ToHaveTextAsync("1 match");
+
+        // Hidden is not free: drawing over Ben's hidden run is still a conflict while dragging.
+        await DragAsync(page, "env-4", (6, 30), "env-4", (7, 30), release: false);
+        await Assertions.Expect(page.GetByTestId("drag-ghost")).ToHaveAttributeAsync("data-conflict", "true");
+        await page.Keyboard.PressAsync("Escape");
+        await page.Mouse.UpAsync();
+    }
+
     /// <summary>How many lines a button's text takes (distinct tops of its text's line boxes).</summary>
     private static Task<int> TextLinesAsync(ILocator button) => button.EvaluateAsync<int>(@"el => {
         const tops = new Set();

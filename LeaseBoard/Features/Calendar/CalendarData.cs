@@ -1,5 +1,4 @@
 using LeaseBoard.Domain;
-using LeaseBoard.Features.Admin;
 using LeaseBoard.Features.Booking;
 
 namespace LeaseBoard.Features.Calendar;

@@ -28,10 +28,13 @@ public sealed partial class CalendarPage : IAsyncDisposable
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     private const int VirtualizeFrom = 30;
     [SupplyParameterFromQuery(Name = "day")] private string? DayQuery { get; set; }
     [SupplyParameterFromQuery(Name = "view")] private string? ViewQuery { get; set; }
+    [SupplyParameterFromQuery(Name = "mine")] private string? MineQuery { get; set; }
+    [SupplyParameterFromQuery(Name = "q")] private string? SearchQuery { get; set; }
     [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
 
     private List<EnvironmentRow>? _environments;
@@ -53,6 +56,11 @@ public sealed partial class CalendarPage : IAsyncDisposable
     private bool _scriptStale = true;
     private bool _scrollPending = true;
     private bool _dayChosen;
+    private bool _onlyMine;
+    private string? _search;
+    private ReservationRow? _myNext;
+    /// <summary>The filters last written to the address and not yet confirmed by the browser.</summary>
+    private (bool Mine, string? Search)? _written;
 
     public CalendarGeometry Geometry { get; private set; } = default!;
 
@@ -61,6 +69,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
         _nowUtc = NowToTheMinute();
         _view = Enum.TryParse<CalendarView>(ViewQuery, ignoreCase: true, out var v) && Enum.IsDefined(v) ? v : CalendarView.Day;
         _dayChosen = DateOnly.TryParse(DayQuery, System.Globalization.CultureInfo.InvariantCulture, out _day);
+        _search = SearchQuery;
         if (AuthenticationState is not null && (await AuthenticationState).User is { Identity.IsAuthenticated: true } user)
             _viewer = user.ToActor();
         ViewerTime.Changed += OnZoneChanged;
@@ -68,6 +77,23 @@ public sealed partial class CalendarPage : IAsyncDisposable
         // The now line and the past shading move by themselves.
         _ticker = Clock.CreateTimer(_ => InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
         await ReloadAsync();
+    }
+
+    /// <summary>
+    /// A link to <c>/</c> (the nav menu) or <c>/?mine=1</c> lands on this same instance: the filters follow the address.
+    /// Our own address updates come back here too, equal once normalized, so the text being typed is left alone.
+    /// </summary>
+    protected override void OnParametersSet()
+    {
+        var address = (Mine: MineQuery is "1" or "true", Search: CalendarFilter.Normalize(SearchQuery));
+        if (_written is { } written)
+        {
+            // The browser confirms our writes one by one: an older one arriving after a newer write must not undo it.
+            if (address == written) _written = null;
+            return;
+        }
+        _onlyMine = address.Mine;
+        if (CalendarFilter.Normalize(_search) != address.Search) _search = SearchQuery;
     }
 
     /// <summary>Re-reads environments and the visible period's reservations (after every board event).</summary>
@@ -81,6 +107,9 @@ public sealed partial class CalendarPage : IAsyncDisposable
         var rows = await Queries.BetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
         var maintenance = await Maintenance.BetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
         var active = await Queries.ActiveAsync();
+        // The strip's reservation rides the same reload, so every board event refreshes it too.
+        var mine = _viewer is null ? [] : await Queries.MineAsync(_viewer.Id, recentFinished: 0);
+        _myNext = MyNextStrip.Pick(mine, Clock.GetUtcNow().UtcDateTime);
         _environments = environments;
         _holders = active.GroupBy(r => r.EnvironmentId).ToDictionary(g => g.Key, g => g.First());
         _byEnvironment = rows.ToLookup(r => r.EnvironmentId);
@@ -251,6 +280,46 @@ public sealed partial class CalendarPage : IAsyncDisposable
         return new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
     }
 
+    private void OnlyMineChanged(bool onlyMine)
+    {
+        _onlyMine = onlyMine;
+        KeepFiltersInAddress();
+    }
+
+    private void SearchChanged(string? search)
+    {
+        _search = search; // as typed: trimming it here would eat the space between two words being typed
+        KeepFiltersInAddress();
+    }
+
+    /// <summary>The filters live in the address (<c>?mine=1&amp;q=…</c>), so a reload or a shared link shows the same calendar; replaced, not pushed, so Back leaves the page.</summary>
+    private void KeepFiltersInAddress()
+    {
+        var uri = Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
+        {
+            ["mine"] = _onlyMine ? "1" : null,
+            ["q"] = CalendarFilter.Normalize(_search),
+        });
+        if (uri == Navigation.Uri) return;
+        _written = (_onlyMine, CalendarFilter.Normalize(_search));
+        Navigation.NavigateTo(uri, replace: true);
+    }
+
+    /// <summary>How many of the blocks in view match the search (those "Only mine" hides do not count); null without a search.</summary>
+    private string? SearchCount()
+    {
+        if (CalendarFilter.Normalize(_search) is not { } search || _environments is null) return null;
+        var matches = _environments.SelectMany(e => _byEnvironment[e.Id])
+            .Count(r => Geometry.Shows(r.StartUtc, r.EndUtc) && CalendarFilter.Shown(r, _onlyMine, _viewer?.Id) && CalendarFilter.Matches(r, search));
+        return CalendarFilter.CountText(matches, search);
+    }
+
+    private async Task MyNextChangedAsync(string message)
+    {
+        Announce(message, Severity.Success);
+        await ReloadAsync();
+    }
+
     private void Announce(string message, Severity severity)
     {
         _status = message;
@@ -258,10 +327,12 @@ public sealed partial class CalendarPage : IAsyncDisposable
         StateHasChanged();
     }
 
-    private string Sentence(BookingResult result) => result switch
+    private string Sentence(BookingResult result) => Sentence(result, ViewerTime, Options.CurrentValue.ChangeoverBuffer);
+
+    /// <summary>A refusal in the viewer's words and time zone (the service's own message names UTC times).</summary>
+    internal static string Sentence(BookingResult result, ViewerTime viewerTime, TimeSpan changeover) => result switch
     {
-        { Outcome: BookingOutcome.Conflict, Conflict: { } c } =>
-            $"{c.Slot.EnvironmentName} is taken {ViewerTime.Range(c.Slot.StartUtc, c.Slot.EndUtc)} by '{c.Title}' ({c.OwnerName}), with the changeover after it.",
+        { Outcome: BookingOutcome.Conflict, Conflict: { } c } => c.Sentence(viewerTime.Range(c.Slot.StartUtc, c.Slot.EndUtc), changeover),
         _ => result.Message,
     };
 
