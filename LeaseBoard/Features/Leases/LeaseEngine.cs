@@ -371,7 +371,7 @@ public sealed partial class LeaseEngine(
         // Neither stop worked, and the framework may not even answer: a person must look at the environment.
         var problem = $"Run {run.FrameworkRunId} could not be stopped (graceful and force stop failed or went unanswered).";
         await FinishRunAsync(db, run, TestRunState.Lost, FinalState(reason, RunPhase.Failed), $"{Explain(reason, run, RunPhase.Failed)} {problem}", ct, cleanUp: false);
-        await care.QuarantineAsync(environment.Id, $"Needs attention: {problem}", AuditEntry.SystemActor, ct);
+        await care.QuarantineAsync(environment.Id, $"{TestEnvironment.NeedsAttentionPrefix} {problem}", AuditEntry.SystemActor, ct);
     }
 
     /// <summary>Closes the run and the lease, and hands the environment to cleanup (unless told not to).</summary>
