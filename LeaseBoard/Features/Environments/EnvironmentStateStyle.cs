@@ -35,7 +35,7 @@ public static class EnvironmentStateStyle
     /// <summary>Health: failing its checks.</summary>
     public static readonly TileColours Unhealthy = new("#8B0000", "#E74C3C");
     /// <summary>A person must act now: a hung run, a stop that failed, a framework that does not answer. The loudest on the wall.</summary>
-    public static readonly TileColours Attention = new("#B30000", "#FFD600");
+    public static readonly TileColours Attention = new("#B30000", "#FFFFFF");
 
     public static TileColours TileOf(EnvironmentState state) => state switch
     {

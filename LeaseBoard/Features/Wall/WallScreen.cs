@@ -20,6 +20,8 @@ public sealed record WallScreen(IReadOnlyList<string>? Environments, int? Column
         return new(keys is { Count: > 0 } ? keys : null, columns, scale);
     }
 
+    public (int Columns, int Rows) LayoutFor(int tiles) => WallGridLayout.For(tiles, Columns);
+
     /// <summary>The environments this screen shows, and the asked-for keys that name none (case-insensitive).</summary>
     public (IReadOnlyList<WallEnvironment> Shown, IReadOnlyList<string> Unknown) Pick(IReadOnlyList<WallEnvironment> all)
     {

@@ -45,6 +45,8 @@ public sealed record WallTileModel
 
     public string? NextText { get; init; }
     public string? QuarantineReason { get; init; }
+    /// <summary>The reason for small tiles: "Stop failed", "Reset failed", or an admin's own words.</summary>
+    public string? QuarantineReasonShort { get; init; }
 
     /// <summary>SVG polyline points in a 100×24 box (x: the last hour, y: latency), null with fewer than two samples.</summary>
     public string? SparklinePoints { get; init; }
@@ -87,9 +89,25 @@ public sealed record WallTileModel
             Heartbeat = heartbeat,
             NextText = e.Next is { } next ? NextOf(next, nowUtc, zone) : null,
             QuarantineReason = e.State == EnvironmentState.Quarantined ? e.QuarantineReason ?? "no reason given" : null,
+            QuarantineReasonShort = e.State == EnvironmentState.Quarantined ? ShortReason(e.QuarantineReason ?? "no reason given") : null,
             SparklinePoints = Sparkline(e.Samples, nowUtc),
             SparklineLabel = e.Samples.Count >= 2 ? $"max {e.Samples.Max(s => s.LatencyMs)} ms in the last hour" : null,
         };
+    }
+
+    /// <summary>
+    /// The engine writes reasons as "Category: detail" ("Reset failed: …", "Unhealthy: 3 health checks in a row failed (…)"); a small
+    /// tile shows the category. A stop that failed says so, since the state word already says it needs attention. An admin's own
+    /// words (no category) stay whole and wrap.
+    /// </summary>
+    public static string ShortReason(string reason)
+    {
+        if (TestEnvironment.ReasonNeedsAttention(reason))
+            return reason.Contains("could not be stopped", StringComparison.Ordinal) ? "Stop failed" : "Needs a person";
+        var colon = reason.IndexOf(": ", StringComparison.Ordinal);
+        if (colon is <= 0 or > 24) return reason;
+        // "Unhealthy: …" is the health probe's own quarantine; the state word already says unhealthy.
+        return reason[..colon] == "Unhealthy" ? "Auto-quarantined" : reason[..colon];
     }
 
     private static string KindWord(TestKind kind) => kind == TestKind.Other ? "Test" : kind + " test";
@@ -208,6 +226,11 @@ public static class WallGridLayout
 
     /// <summary>The smallest and largest column count a screen may choose with <c>?cols=</c>.</summary>
     public const int MinColumns = 1, MaxColumns = 12;
+
+    /// <summary>From this many rows on (about 50 tiles) the wall is crowded: thinner gaps, frames and banner.</summary>
+    public const int CrowdedRows = 7;
+
+    public static (int Columns, int Rows) For(int tiles, int? columns) => columns is { } chosen ? ForColumns(tiles, chosen) : For(tiles);
 
     /// <summary>With the columns chosen for the screen (held to 1–12 and to the number of tiles).</summary>
     public static (int Columns, int Rows) ForColumns(int tiles, int columns)
