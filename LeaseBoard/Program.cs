@@ -1,4 +1,3 @@
-using LeaseBoard.Features.Calendar;
 using LeaseBoard.Setup;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +12,7 @@ builder.AddLeases();
 builder.AddNotifications();
 builder.AddAdmin();
 builder.AddWall();
+builder.AddCalendar();
 builder.AddApi();
 builder.AddShell();
 

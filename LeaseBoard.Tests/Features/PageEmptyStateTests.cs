@@ -46,7 +46,6 @@ public sealed class PageEmptyStateTests : ComponentTestBase
         Services.AddNotificationServices();
         Services.AddAdminServices();
         Services.AddSingleton<ApiTokenService>();
-        Services.AddSingleton<IOptionsMonitor<LeaseOptions>>(new StaticOptionsMonitor<LeaseOptions>(new LeaseOptions()));
         Services.AddSingleton<IOptionsMonitor<WallOptions>>(new StaticOptionsMonitor<WallOptions>(new WallOptions()));
         Services.AddSingleton<WallQueries>();
         Services.AddSingleton<WallFeed>();

@@ -30,6 +30,15 @@ public sealed class TestEnvironment : IVersioned
 
     public Guid Version { get; set; } = Guid.NewGuid();
 
+    /// <summary>
+    /// How the engine's quarantine reason begins when a person must look (a stop that failed, a framework that does
+    /// not answer): the wall shows such an environment as needing attention, not as calmly out of service.
+    /// </summary>
+    public const string NeedsAttentionPrefix = "Needs attention:";
+
+    public static bool ReasonNeedsAttention(string? quarantineReason) =>
+        quarantineReason?.StartsWith(NeedsAttentionPrefix, StringComparison.Ordinal) == true;
+
     public bool IsBookable => State is not (EnvironmentState.Quarantined or EnvironmentState.Retired);
 }
 

@@ -9,7 +9,7 @@ public static class DatabaseSetup
     public static WebApplicationBuilder AddDatabase(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
+        builder.Services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
         var connectionString = builder.Configuration.GetConnectionString(DatabaseProviders.ConnectionStringName);
 
         switch (options.Provider)

@@ -42,6 +42,8 @@ public static class SignInSetup
                 });
         }
 
+        builder.Services.AddValidatedOptions<LocalSignInOptions>(LocalSignInOptions.Section);
+
         // Every sign-in (local or Entra ID: both end in the cookie) records the person's current name and role.
         builder.Services.AddSingleton<PeopleService>();
         builder.Services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o =>

@@ -19,18 +19,17 @@ public abstract class WallPageTestBase : ComponentTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Services.AddSingleton<IOptionsMonitor<LeaseOptions>>(new StaticOptionsMonitor<LeaseOptions>(new LeaseOptions { HangTimeout = TimeSpan.FromMinutes(10) }));
-        Services.AddSingleton<IOptionsMonitor<WallOptions>>(new StaticOptionsMonitor<WallOptions>(new WallOptions { KioskKey = KioskKey }));
+        Services.AddSingleton<IOptionsMonitor<WallOptions>>(new StaticOptionsMonitor<WallOptions>(new WallOptions { KioskKey = KioskKey, HangTimeout = TimeSpan.FromMinutes(10) }));
         Services.AddSingleton<WallQueries>();
         Services.AddSingleton<WallFeed>();
     }
 
-    protected IRenderedComponent<WallPage> RenderWall(string? key = null)
+    protected IRenderedComponent<WallPage> RenderWall(string? key = null, string? query = null)
     {
-        if (key is not null)
-            Services.GetRequiredService<NavigationManager>().NavigateTo($"wall?key={Uri.EscapeDataString(key)}");
+        if (key is not null || query is not null)
+            Services.GetRequiredService<NavigationManager>().NavigateTo(key is null ? $"wall?{query}" : $"wall?key={Uri.EscapeDataString(key)}&{query}");
         var wall = Render<WallPage>();
-        wall.WaitForElements("[data-testid=wall-tile]");
+        wall.WaitForElements("[data-testid=wall-grid]");
         return wall;
     }
 }
@@ -120,6 +119,78 @@ public sealed class WallPageTests : WallPageTestBase
         Services.GetRequiredService<NavigationManager>().NavigateTo("wall");
         var anonymous = Render<WallPage>();
         Assert.Empty(anonymous.FindAll("[data-testid=wall-tile]"));
+    }
+}
+
+public sealed class WallScreenTests : WallPageTestBase
+{
+    [Fact]
+    public void The_envs_address_shows_only_those_environments_in_its_order_and_the_banner_counts_only_them()
+    {
+        var wall = RenderWall(query: "envs=env-4,ENV-2");
+
+        Assert.Equal(["env-4", "env-2"], wall.FindAll("[data-testid=wall-tile]").Select(t => t.GetAttribute("data-env")));
+        Assert.Equal("2 free · 0 running", wall.Find("[data-testid=wall-summary]").TextContent);
+        Assert.Empty(wall.FindAll("[data-testid=wall-unknown-envs]"));
+    }
+
+    [Fact]
+    public void Unknown_environment_ids_are_named_in_place_next_to_the_known_ones_not_an_error_page()
+    {
+        var wall = RenderWall(query: "envs=env-1,env-99,lab-x");
+
+        Assert.Equal(["env-1"], wall.FindAll("[data-testid=wall-tile]").Select(t => t.GetAttribute("data-env")));
+        var message = wall.Find("[data-testid=wall-unknown-envs]").TextContent;
+        Assert.Contains("env-99, lab-x", message);
+        Assert.Contains("Known: env-1, env-2, env-3, env-4, env-5", message);
+    }
+
+    [Fact]
+    public void A_screen_asking_only_for_unknown_ids_says_so_and_not_that_nothing_is_configured()
+    {
+        var wall = RenderWall(query: "envs=env-42");
+
+        Assert.Empty(wall.FindAll("[data-testid=wall-tile]"));
+        Assert.Contains("No environment is called env-42", wall.Find("[data-testid=wall-unknown-envs]").TextContent);
+        Assert.DoesNotContain("No environments are configured", wall.Markup);
+    }
+
+    [Theory]
+    [InlineData("cols=2", "2", "3", "m")]
+    [InlineData("cols=99&size=l", "5", "1", "l")] // at most 12, and never more columns than tiles
+    [InlineData("cols=0&size=S", "1", "5", "s")]
+    [InlineData("cols=abc&size=huge", "3", "2", "m")] // unreadable: the default fit
+    public void Cols_and_size_choose_this_screens_grid_and_the_kiosk_key_still_opens_it(string query, string columns, string rows, string size)
+    {
+        Auth.SetNotAuthorized();
+        var wall = RenderWall(KioskKey, query);
+
+        var grid = wall.Find("[data-testid=wall-grid]");
+        Assert.Equal((columns, rows, size), (grid.GetAttribute("data-columns"), grid.GetAttribute("data-rows"), grid.GetAttribute("data-size")));
+        Assert.Contains($"size-{size}", grid.ClassList);
+        Assert.Equal(5, wall.FindAll("[data-testid=wall-tile]").Count);
+    }
+
+    [Fact]
+    public async Task A_hung_run_is_named_first_in_the_banner_and_not_counted_as_running()
+    {
+        await using (var db = Database.CreateDbContext())
+            await db.Environments.Where(e => e.Key == "env-3" || e.Key == "env-4").ExecuteUpdateAsync(s => s.SetProperty(e => e.State, EnvironmentState.Leased));
+        var hung = await new ReservationBuilder(Env(3).Id, Now.AddMinutes(-40), Now.AddMinutes(20)).InState(ReservationState.Active).Titled("Soak").SaveAsync(Database);
+        await new ReservationBuilder(Env(4).Id, Now.AddMinutes(-10), Now.AddMinutes(50)).InState(ReservationState.Active).Titled("Load").SaveAsync(Database);
+        await using (var db = Database.CreateDbContext())
+        {
+            db.TestRuns.Add(new TestRun { ReservationId = hung.Id, EnvironmentId = Env(3).Id, State = TestRunState.Running, StartedUtc = Now.AddMinutes(-40),
+                LastHeartbeatUtc = Now.AddMinutes(-12), FencingToken = 1 });
+            await db.SaveChangesAsync();
+        }
+
+        var wall = RenderWall();
+
+        Assert.Equal("1 HUNG · Env 3 — 3 free · 1 running", wall.Find("[data-testid=wall-summary]").TextContent);
+        Assert.Contains("tone-alarm", wall.Find("[data-testid=wall-banner]").ClassList);
+        Assert.Equal("Hung", wall.Find("[data-env=env-3]").GetAttribute("data-severity"));
+        Assert.Equal("Leased", wall.Find("[data-env=env-4]").GetAttribute("data-severity"));
     }
 }
 

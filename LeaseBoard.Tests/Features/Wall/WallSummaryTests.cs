@@ -5,10 +5,36 @@ namespace LeaseBoard.Tests.Features.Wall;
 
 public sealed class WallSummaryTests
 {
-    private static WallTileModel Tile(string name, EnvironmentState state, HealthStatus health = HealthStatus.Healthy) => new()
+    private static WallTileModel Tile(string name, EnvironmentState state, HealthStatus health = HealthStatus.Healthy, WallSeverity? severity = null) => new()
     {
-        Key = name, Name = name, State = state, Health = health, StateText = "", HealthText = "", HealthDetail = "", Tone = "",
+        Key = name, Name = name, State = state, Health = health, StateText = "", HealthText = "", HealthDetail = "",
+        Severity = severity ?? WallSeverities.Of(state, health, state == EnvironmentState.Leased, hung: false, needsAttention: false),
     };
+
+    [Fact]
+    public void The_banner_names_hung_runs_first_then_what_needs_attention_and_does_not_count_a_hung_run_as_running()
+    {
+        var summary = WallSummary.From([
+            Tile("Env 1", EnvironmentState.Available), Tile("Env 2", EnvironmentState.Leased), Tile("Env 3", EnvironmentState.Leased, severity: WallSeverity.Hung),
+            Tile("Env 4", EnvironmentState.Leased), Tile("Env 5", EnvironmentState.Quarantined, severity: WallSeverity.Attention),
+            Tile("Env 6", EnvironmentState.Available),
+        ]);
+
+        Assert.Equal("1 HUNG · Env 3 — 1 needs attention · Env 5 — 2 free · 2 running", summary.Text);
+        Assert.Equal("alarm", summary.Tone);
+    }
+
+    [Fact]
+    public void Two_hung_runs_are_both_named_and_nothing_else_is_counted_twice()
+    {
+        var summary = WallSummary.From([
+            Tile("Env 1", EnvironmentState.Leased, HealthStatus.Degraded, WallSeverity.Hung), Tile("Env 2", EnvironmentState.Leased, severity: WallSeverity.Hung),
+            Tile("Env 3", EnvironmentState.Quarantined, HealthStatus.Unhealthy),
+        ]);
+
+        Assert.Equal("2 HUNG · Env 1 · Env 2 — 0 free · 0 running · 1 quarantined", summary.Text);
+        Assert.Equal("alarm", summary.Tone);
+    }
 
     [Fact]
     public void The_banner_counts_free_running_and_quarantined_environments()

@@ -41,12 +41,14 @@ public sealed class WallTileTests : ComponentTestBase
         Assert.Equal(state.ToString(), article.GetAttribute("data-state"));
         Assert.Equal(health.ToString(), article.GetAttribute("data-health"));
         Assert.Equal("env-1", article.GetAttribute("data-env"));
-        Assert.Equal(WallTileModel.StateWord(state), tile.Find("[data-testid=wall-state]").TextContent);
+        var severity = WallSeverities.Of(state, health, leased: lease is not null, hung: false, needsAttention: false);
+        Assert.Equal(WallSeverities.WordOf(severity), tile.Find("[data-testid=wall-state]").TextContent);
+        Assert.Equal(severity.ToString(), article.GetAttribute("data-severity"));
         Assert.Equal(health.ToString(), tile.Find("[data-testid=wall-health]").TextContent);
         Assert.Equal("42 ms · checked 10 s ago", tile.Find("[data-testid=wall-health-detail]").TextContent);
-        // Quarantine wins the colour (blue stripes); otherwise the health decides it.
-        var tone = state == EnvironmentState.Quarantined ? "tone-quarantined" : "tone-" + health.ToString().ToLowerInvariant();
-        Assert.Contains(tone, article.ClassList);
+        // The severity decides the colour: one class and the palette's colours as custom properties.
+        Assert.Contains("sev-" + severity.ToString().ToLowerInvariant(), article.ClassList);
+        Assert.Contains($"--tile-bg: {WallSeverities.ColoursOf(severity).Background}", article.GetAttribute("style"));
         Assert.Equal(state == EnvironmentState.Leased, tile.FindAll("[data-testid=wall-remaining]").Count == 1);
         Assert.Equal(state == EnvironmentState.Quarantined, tile.FindAll("[data-testid=wall-quarantine-reason]").Count == 1);
     }
@@ -71,10 +73,10 @@ public sealed class WallTileTests : ComponentTestBase
     }
 
     [Theory]
-    [InlineData(2, "Fresh", "last heartbeat 2 min ago", "tone-healthy")]
-    [InlineData(6, "Ageing", "last heartbeat 6 min ago", "tone-healthy")]
-    [InlineData(11, "Stale", "No heartbeat for 11 min", "tone-stale")]
-    public void The_heartbeat_age_turns_amber_near_the_hang_timeout_and_the_tile_grey_past_it(int minutesAgo, string level, string text, string tone)
+    [InlineData(2, "Fresh", "last heartbeat 2 min ago", "sev-leased")]
+    [InlineData(6, "Ageing", "last heartbeat 6 min ago", "sev-leased")]
+    [InlineData(11, "Stale", "No heartbeat for 11 min", "sev-hung")]
+    public void The_heartbeat_age_turns_amber_near_the_hang_timeout_and_the_tile_hung_red_past_it(int minutesAgo, string level, string text, string tone)
     {
         var tile = Tile(Environment(EnvironmentState.Leased, lease: Lease(heartbeat: Now.AddMinutes(-minutesAgo))));
 
@@ -128,5 +130,53 @@ public sealed class WallTileTests : ComponentTestBase
         tile.Render(p => p.Add(t => t.Model, model with { State = EnvironmentState.Leased, StateText = "Leased" }));
         Assert.Equal(2, tile.RenderCount);
         Assert.Equal("Leased", tile.Find("[data-testid=wall-state]").TextContent);
+    }
+
+    [Fact]
+    public void A_run_without_a_heartbeat_past_the_hang_timeout_says_HUNG_in_the_attention_red_and_is_not_leased_calm()
+    {
+        var tile = Tile(Environment(EnvironmentState.Leased, lease: Lease(heartbeat: Now.AddMinutes(-11))));
+
+        var article = tile.Find("[data-testid=wall-tile]");
+        Assert.Equal("Hung", article.GetAttribute("data-severity"));
+        Assert.Equal("Hung", tile.Find("[data-testid=wall-state]").TextContent); // written in capitals by the tile's CSS
+        Assert.NotNull(tile.Find("[data-testid=wall-state-icon] path"));
+        Assert.Contains("sev-hung", article.ClassList);
+        Assert.Contains($"--tile-bg: {LeaseBoard.Features.Environments.EnvironmentStateStyle.Attention.Background}", article.GetAttribute("style"));
+        Assert.Equal("No heartbeat for 11 min", tile.Find("[data-testid=wall-heartbeat]").TextContent);
+        Assert.Equal("No beat 11 min", tile.Find("[data-testid=wall-heartbeat-short]").TextContent);
+    }
+
+    [Fact]
+    public void A_run_the_engine_is_stopping_as_hung_stays_HUNG_while_the_framework_still_answers()
+    {
+        var stopping = Lease() with { RunState = TestRunState.Stopping, StopReason = RunStopReason.Hung };
+        var released = Lease() with { RunState = TestRunState.Stopping, StopReason = RunStopReason.Released };
+
+        Assert.Equal("Hung", Tile(Environment(EnvironmentState.Leased, lease: stopping)).Find("[data-testid=wall-state]").TextContent);
+        Assert.Equal("Leased", Tile(Environment(EnvironmentState.Leased, lease: released)).Find("[data-testid=wall-state]").TextContent);
+    }
+
+    [Fact]
+    public void An_environment_quarantined_because_a_stop_failed_needs_attention_and_says_why()
+    {
+        var reason = $"{TestEnvironment.NeedsAttentionPrefix} Run sim-7 could not be stopped.";
+        var tile = Tile(Environment(EnvironmentState.Quarantined, HealthStatus.Unknown, reason: reason));
+
+        Assert.Equal("Attention", tile.Find("[data-testid=wall-state]").TextContent);
+        Assert.Contains("sev-attention", tile.Find("[data-testid=wall-tile]").ClassList);
+        Assert.Equal(reason, tile.Find("[data-testid=wall-quarantine-reason]").TextContent);
+    }
+
+    [Fact]
+    public void An_idle_unhealthy_environment_that_was_auto_quarantined_is_unhealthy_red_not_calm_blue()
+    {
+        var tile = Tile(Environment(EnvironmentState.Quarantined, HealthStatus.Unhealthy, reason: "Unhealthy: 3 health checks in a row failed"));
+
+        var article = tile.Find("[data-testid=wall-tile]");
+        Assert.Equal("Unhealthy", tile.Find("[data-testid=wall-state]").TextContent);
+        Assert.Contains("sev-unhealthy", article.ClassList);
+        Assert.Equal("Quarantined", article.GetAttribute("data-state"));
+        Assert.Equal("Unhealthy: 3 health checks in a row failed", tile.Find("[data-testid=wall-quarantine-reason]").TextContent);
     }
 }

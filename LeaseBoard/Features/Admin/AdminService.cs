@@ -27,6 +27,9 @@ public sealed partial class AdminService(
 
     public bool UsesSimulatedFramework => care.CanInjectFaults;
 
+    /// <summary>The faults the framework plays for an environment now, to start the fault dialog from.</summary>
+    public FaultProfile FaultsOf(string environmentKey) => care.FaultsOf(environmentKey);
+
     public Task<AdminResult> ForceReleaseAsync(Actor actor, int environmentId, string reason, CancellationToken ct = default) =>
         ActAsync(actor, environmentId, reason, AuditActions.AdminForceRelease, ct, async environment =>
         {

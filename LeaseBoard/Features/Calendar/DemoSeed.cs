@@ -40,7 +40,7 @@ public static partial class DemoSeed
     public static bool IsEnabled(IConfiguration configuration, IHostEnvironment environment) =>
         configuration.GetSection(DemoDataOptions.Section).Get<DemoDataOptions>()?.Enabled ?? environment.IsDevelopment();
 
-    public static async Task SeedDemoDataAsync(this WebApplication app)
+    public static async Task SeedAsync(WebApplication app)
     {
         if (!IsEnabled(app.Configuration, app.Environment)) return;
         var services = app.Services;

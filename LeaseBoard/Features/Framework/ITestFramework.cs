@@ -60,6 +60,7 @@ public sealed class StaleFencingTokenException(string environmentKey, long token
 public interface IFaultInjection
 {
     bool Available { get; }
+    FaultProfile FaultsOf(string environmentKey);
     void SetFaults(string environmentKey, FaultProfile faults);
     /// <summary>Makes the environment's current run hang; false when it has none.</summary>
     bool HangCurrentRun(string environmentKey);
@@ -69,6 +70,7 @@ public interface IFaultInjection
 public sealed class NoFaultInjection : IFaultInjection
 {
     public bool Available => false;
+    public FaultProfile FaultsOf(string environmentKey) => new();
     public void SetFaults(string environmentKey, FaultProfile faults) { }
     public bool HangCurrentRun(string environmentKey) => false;
 }

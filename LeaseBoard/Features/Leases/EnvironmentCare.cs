@@ -151,6 +151,9 @@ public sealed partial class EnvironmentCare(
     /// <summary>Whether faults can be played into the framework here (the simulated driver only).</summary>
     public bool CanInjectFaults => faults.Available;
 
+    /// <summary>The faults the framework plays for an environment now (none where it cannot inject faults).</summary>
+    public FaultProfile FaultsOf(string environmentKey) => faults.FaultsOf(environmentKey);
+
     /// <summary>Plays faults into the framework for one environment (demos, drills); true when its current run was also made to hang.</summary>
     public bool InjectFaults(TestEnvironment environment, FaultProfile profile, bool hangCurrentRun)
     {

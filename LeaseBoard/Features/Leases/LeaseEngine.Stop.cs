@@ -92,7 +92,7 @@ public sealed partial class LeaseEngine
         var problem = $"Run {run.FrameworkRunId} could not be stopped (graceful and force stop failed or went unanswered).";
         await FinishRunAsync(db, run, TestRunState.Lost, LeaseRules.FinalState(reason, RunPhase.Failed),
             $"{Explain(reason, run, RunPhase.Failed)} {problem}", ct, cleanUp: false);
-        await care.QuarantineAsync(environment.Id, $"Needs attention: {problem}", Actor.System, ct);
+        await care.QuarantineAsync(environment.Id, $"{TestEnvironment.NeedsAttentionPrefix} {problem}", Actor.System, ct);
     }
 
     private string Explain(RunStopReason reason, TestRun run, RunPhase phase) =>

@@ -6,7 +6,8 @@ namespace LeaseBoard.Features.Wall;
 
 public sealed record WallLease(
     int ReservationId, string Title, string OwnerName, TestKind Kind, DateTime StartUtc, DateTime EndUtc, ReservationState State,
-    TestRunState? RunState, int ProgressPercent, DateTime? RunStartedUtc, DateTime? LastHeartbeatUtc);
+    TestRunState? RunState, int ProgressPercent, DateTime? RunStartedUtc, DateTime? LastHeartbeatUtc,
+    RunStopReason? StopReason = null);
 
 public sealed record WallNext(string Title, string OwnerName, DateTime StartUtc);
 
@@ -46,7 +47,8 @@ public sealed class WallQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvide
                     r.Runs.OrderByDescending(x => x.Id).Select(x => (TestRunState?)x.State).FirstOrDefault(),
                     r.Runs.OrderByDescending(x => x.Id).Select(x => x.ProgressPercent).FirstOrDefault(),
                     r.Runs.OrderByDescending(x => x.Id).Select(x => (DateTime?)x.StartedUtc).FirstOrDefault(),
-                    r.Runs.OrderByDescending(x => x.Id).Select(x => x.LastHeartbeatUtc).FirstOrDefault()),
+                    r.Runs.OrderByDescending(x => x.Id).Select(x => x.LastHeartbeatUtc).FirstOrDefault(),
+                    r.Runs.OrderByDescending(x => x.Id).Select(x => x.StopReason).FirstOrDefault()),
             })
             .ToListAsync(ct);
 
