@@ -12,6 +12,8 @@ namespace LeaseBoard.Features.Leases;
 /// state still calls for it and saves under the rows' concurrency tokens, so a trigger that fires
 /// twice, late or concurrently does no harm. Framework calls happen outside transactions, with
 /// timeouts (through <see cref="ResilientTestFramework"/>); a run is fenced by the token it started with.
+/// What should happen is decided by <see cref="LeaseRules"/>; this file holds the triggers and what the paths
+/// share, LeaseEngine.Start.cs the start path and LeaseEngine.Stop.cs the watch and stop path.
 /// </summary>
 public sealed partial class LeaseEngine(
     IDbContextFactory<LeaseBoardDb> dbs,
