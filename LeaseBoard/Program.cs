@@ -13,6 +13,7 @@ builder.AddNotifications();
 builder.AddAdmin();
 builder.AddWall();
 builder.AddCalendar();
+builder.AddTokens();
 builder.AddApi();
 builder.AddShell();
 

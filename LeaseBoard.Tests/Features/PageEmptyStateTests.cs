@@ -42,7 +42,7 @@ public sealed class PageEmptyStateTests : ComponentTestBase
             ["LeaseBoard:Framework:Simulated:StatePath"] = Path.Combine(Path.GetTempPath(), "leaseboard-tests", Guid.NewGuid().ToString("N"), "simulated-framework.db"),
         }).Build());
         Services.AddLeaseEngine();
-        Services.AddSingleton<ILeaseJobs>(new ManualLeaseJobs(Clock));
+        Services.AddSingleton<ILeaseTriggers>(new ManualLeaseTriggers(Clock));
         Services.AddNotificationServices();
         Services.AddAdminServices();
         Services.AddSingleton<ApiTokenService>();

@@ -48,7 +48,7 @@ public sealed class LeaseHarness : IAsyncDisposable
     /// only the framework's own store (a file) carries its runs across.
     /// </summary>
     public SimulatedTestFramework Framework { get; private set; }
-    public ManualLeaseJobs Jobs { get; private set; }
+    public ManualLeaseTriggers Jobs { get; private set; }
     public List<TestEnvironment> Environments { get; private set; } = [];
     public BoardEvents Events => _services.GetRequiredService<BoardEvents>();
     public BookingService Booking => _services.GetRequiredService<BookingService>();
@@ -88,7 +88,7 @@ public sealed class LeaseHarness : IAsyncDisposable
         return new SimulatedTestFramework(Options.Create(options), Clock);
     }
 
-    private ServiceProvider Build(out ManualLeaseJobs jobs)
+    private ServiceProvider Build(out ManualLeaseTriggers jobs)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build();
         var services = new ServiceCollection();
@@ -101,8 +101,8 @@ public sealed class LeaseHarness : IAsyncDisposable
         services.AddSingleton<BoardEvents>();
         services.AddLeaseEngine();
         services.AddSingleton(Framework);
-        jobs = new ManualLeaseJobs(Clock);
-        services.AddSingleton<ILeaseJobs>(jobs);
+        jobs = new ManualLeaseTriggers(Clock);
+        services.AddSingleton<ILeaseTriggers>(jobs);
         services.AddSingleton<LeaseJobs>();
         services.AddNotificationServices();
         services.AddAdminServices();

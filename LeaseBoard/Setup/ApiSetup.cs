@@ -18,10 +18,8 @@ public static class ApiSetup
     {
         var options = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
         builder.Services.AddValidatedOptions<ApiOptions>(ApiOptions.Section);
-        builder.Services.AddSingleton<ApiTokenService>();
         builder.Services.AddSingleton<ApiQueries>();
 
-        builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null);
         // Only bearer schemes count here: a browser's cookie never authorises an API call.
         string[] schemes = Principals.UsesEntraId(builder.Configuration)
             ? [ApiTokenAuthentication.SchemeName, Principals.EntraBearerScheme]

@@ -63,7 +63,7 @@ public static class LeasesSetup
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
             });
         }
-        builder.Services.AddSingleton<ILeaseJobs, HangfireLeaseJobs>();
+        builder.Services.AddSingleton<ILeaseTriggers, HangfireLeaseTriggers>();
         builder.Services.AddHostedService<LeaseStartup>();
         builder.Services.AddHealthChecks().AddCheck<HangfireHealthCheck>("hangfire", tags: ["ready"]);
         return builder;

@@ -29,7 +29,7 @@ public sealed class AdminComponentTests : ComponentTestBase
             ["LeaseBoard:Framework:Simulated:StatePath"] = Path.Combine(Path.GetTempPath(), "leaseboard-tests", Guid.NewGuid().ToString("N"), "simulated-framework.db"),
         }).Build());
         Services.AddLeaseEngine();
-        Services.AddSingleton<ILeaseJobs>(new ManualLeaseJobs(Clock));
+        Services.AddSingleton<ILeaseTriggers>(new ManualLeaseTriggers(Clock));
         Services.AddNotificationServices();
         Services.AddAdminServices();
         SignInAs(TestActors.Admin);

@@ -12,7 +12,7 @@ public sealed record CreateReservationRequest
     [Description("The start in UTC on the 5-minute grid, or \"earliest\" (the default) for the earliest free slot.")]
     public string Start { get; init; } = "earliest";
 
-    [Description("Minutes, 20 to 180, a multiple of 5.")]
+    [Description("Minutes, within the booking limits (LeaseBoard:Booking:MinDuration to MaxDuration) and a multiple of the grid; a refusal names the limits.")]
     public int DurationMinutes { get; init; }
 
     public string Title { get; init; } = "";

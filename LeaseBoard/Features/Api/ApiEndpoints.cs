@@ -54,15 +54,17 @@ public static class ApiEndpoints
                 await Respond(await booking.ReleaseAsync(id, user.ToActor(), ct), queries, ct))
             .RequireAuthorization(BookPolicy).WithSummary("Ends a running lease now: the test is stopped and the environment cleaned.");
 
-        api.MapGet("/slots/next", async Task<IResult> (int duration, string? environment, BookingService booking, ApiQueries queries, CancellationToken ct) =>
+        api.MapGet("/slots/next", async Task<IResult> (int duration, string? environment, BookingService booking, ApiQueries queries,
+                IOptionsMonitor<BookingOptions> rules, CancellationToken ct) =>
             {
+                if (BookingRules.CheckDuration(TimeSpan.FromMinutes(duration), rules.CurrentValue) is { } badDuration) return Problem(422, "Bad duration", badDuration);
                 int? environmentId = null;
                 if (environment is not null && environment != "any")
                     environmentId = await queries.EnvironmentIdAsync(environment, ct) ?? -1;
                 if (environmentId == -1) return Problem(422, "Unknown environment", $"There is no environment '{environment}'.");
                 var slot = await booking.NextFreeSlotAsync(TimeSpan.FromMinutes(duration), environmentId, null, ct);
                 return slot is null
-                    ? Problem(404, "No free slot", $"No free slot of {duration} minutes within the booking horizon (durations are 20 to 180 minutes).")
+                    ? Problem(404, "No free slot", $"No free slot of {duration} minutes within the booking horizon ({BookingRules.Describe(rules.CurrentValue.Horizon)}).")
                     : TypedResults.Ok(new SlotDto(slot.EnvironmentKey, slot.StartUtc, slot.EndUtc));
             })
             .WithSummary("The earliest free slot of a duration (minutes), on one environment or any.");
@@ -131,8 +133,7 @@ public static class ApiEndpoints
     {
         if (idempotencyKey is { Length: > 100 } || idempotencyKey is { Length: 0 })
             return Problem(422, "Bad Idempotency-Key", "An Idempotency-Key has 1 to 100 characters (a UUID is a good choice).");
-        if (body.DurationMinutes is < 1 or > 24 * 60)
-            return Problem(422, "Bad duration", $"durationMinutes must be between {rules.CurrentValue.MinDuration.TotalMinutes:0} and {rules.CurrentValue.MaxDuration.TotalMinutes:0}.");
+        // Checked here, before an "earliest" search for a slot of that length; the booking service checks the times again as it books.
         var duration = TimeSpan.FromMinutes(body.DurationMinutes);
         if (BookingRules.CheckDuration(duration, rules.CurrentValue) is { } badDuration) return Problem(422, "Bad duration", badDuration);
 

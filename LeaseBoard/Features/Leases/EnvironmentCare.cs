@@ -17,7 +17,7 @@ public sealed partial class EnvironmentCare(
     ITestFramework framework,
     IFaultInjection faults,
     ReservationRelocation relocation,
-    ILeaseJobs jobs,
+    ILeaseTriggers jobs,
     IOptionsMonitor<LeaseOptions> options,
     TimeProvider clock,
     BoardEvents events,

@@ -19,7 +19,7 @@ public sealed partial class LeaseEngine(
     IDbContextFactory<LeaseBoardDb> dbs,
     ITestFramework framework,
     EnvironmentCare care,
-    ILeaseJobs jobs,
+    ILeaseTriggers jobs,
     IOptionsMonitor<LeaseOptions> options,
     TimeProvider clock,
     BoardEvents events,

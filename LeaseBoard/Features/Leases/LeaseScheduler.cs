@@ -9,7 +9,7 @@ namespace LeaseBoard.Features.Leases;
 /// Keeps each reservation's delayed jobs in step with its slot: booked → start and deadline jobs;
 /// moved → replaced; cancelled → deleted; released → its run is looked at now.
 /// </summary>
-public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseJobs jobs, TimeProvider clock) : IReservationLifecycle
+public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseTriggers jobs, TimeProvider clock) : IReservationLifecycle
 {
     public async Task ReservationChangedAsync(Reservation reservation, CancellationToken ct)
     {

@@ -22,7 +22,7 @@ public sealed partial class LeaseSupervisor(
     LeaseEngine engine,
     EnvironmentCare care,
     ITestFramework framework,
-    ILeaseJobs jobs,
+    ILeaseTriggers jobs,
     IOptionsMonitor<LeaseOptions> options,
     TimeProvider clock,
     ILogger<LeaseSupervisor> logger)

@@ -1,11 +1,11 @@
 namespace LeaseBoard.Features.Leases;
 
 /// <summary>
-/// The triggers of the lease engine. In the app they are Hangfire jobs (<see cref="HangfireLeaseJobs"/>);
+/// The triggers of the lease engine. In the app they are Hangfire jobs (<see cref="HangfireLeaseTriggers"/>);
 /// tests record them and run them when a fake clock says they are due. Every trigger only makes the
 /// engine look again: the database decides what happens.
 /// </summary>
-public interface ILeaseJobs
+public interface ILeaseTriggers
 {
     string ScheduleStart(int reservationId, DateTime atUtc);
     string ScheduleDeadline(int reservationId, DateTime atUtc);

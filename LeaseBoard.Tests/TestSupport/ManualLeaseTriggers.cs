@@ -6,7 +6,7 @@ namespace LeaseBoard.Tests.TestSupport;
 /// Stands in for Hangfire in engine tests: records every trigger with its due time; the harness runs
 /// the due ones as the fake clock moves. Like Hangfire, a deleted job never runs.
 /// </summary>
-public sealed class ManualLeaseJobs(TimeProvider clock) : ILeaseJobs
+public sealed class ManualLeaseTriggers(TimeProvider clock) : ILeaseTriggers
 {
     private readonly Lock _gate = new();
     private readonly List<RecordedJob> _jobs = [];
