@@ -228,9 +228,17 @@ public sealed class CrashTestApp : IAsyncDisposable
 /// <summary>Reads /proc to find the test processes of one crash test and to kill what a crashed app left behind.</summary>
 internal static class TestProcessTable
 {
-    /// <summary>Live processes with <paramref name="script"/> as one of their arguments (a shell running it), zombies aside.</summary>
-    public static IReadOnlyList<int> Find(string script) =>
-        Processes().Where(p => p.Arguments.Contains(script) && p.State != 'Z').Select(p => p.Pid).OrderBy(p => p).ToList();
+    /// <summary>
+    /// Live processes with <paramref name="script"/> as one of their arguments (a shell running it), zombies aside.
+    /// A child of such a shell is not another test: between fork and exec (its <c>sleep 1</c>) it briefly shows the
+    /// shell's own command line, which a busy machine makes visible.
+    /// </summary>
+    public static IReadOnlyList<int> Find(string script)
+    {
+        var running = Processes().Where(p => p.Arguments.Contains(script) && p.State != 'Z').ToList();
+        var pids = running.Select(p => p.Pid).ToHashSet();
+        return running.Where(p => !pids.Contains(p.Parent)).Select(p => p.Pid).OrderBy(p => p).ToList();
+    }
 
     /// <summary>SIGKILLs every process group that holds a process whose command line mentions <paramref name="marker"/>.</summary>
     public static void KillGroupsOf(string marker)
@@ -240,7 +248,7 @@ internal static class TestProcessTable
             if (group > 1 && group != own) kill(-group, 9);
     }
 
-    private static IEnumerable<(int Pid, char State, int Group, string[] Arguments)> Processes()
+    private static IEnumerable<(int Pid, char State, int Parent, int Group, string[] Arguments)> Processes()
     {
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
@@ -258,7 +266,7 @@ internal static class TestProcessTable
             }
             // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after the last ')'.
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            yield return (pid, fields[0][0], int.Parse(fields[2], CultureInfo.InvariantCulture), arguments);
+            yield return (pid, fields[0][0], int.Parse(fields[1], CultureInfo.InvariantCulture), int.Parse(fields[2], CultureInfo.InvariantCulture), arguments);
         }
     }
 
