@@ -73,7 +73,12 @@ public sealed partial class CalendarPage : IAsyncDisposable
         if (AuthenticationState is not null && (await AuthenticationState).User is { Identity.IsAuthenticated: true } user)
             _viewer = user.ToActor();
         ViewerTime.Changed += OnZoneChanged;
-        _subscription = BoardEvents.Subscribe(_ => InvokeAsync(ReloadAsync));
+        _subscription = BoardEvents.Subscribe(e => e switch
+        {
+            RunProgressed progress => InvokeAsync(() => ShowProgress(progress)),
+            _ when e.ChangesBookings() => InvokeAsync(ReloadAsync),
+            _ => Task.CompletedTask,
+        });
         // The now line and the past shading move by themselves.
         _ticker = Clock.CreateTimer(_ => InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
         await ReloadAsync();
@@ -96,7 +101,17 @@ public sealed partial class CalendarPage : IAsyncDisposable
         if (CalendarFilter.Normalize(_search) != address.Search) _search = SearchQuery;
     }
 
-    /// <summary>Re-reads environments and the visible period's reservations (after every board event).</summary>
+    /// <summary>A running test's progress, into the blocks, lane holders and strip already shown: no query.</summary>
+    private void ShowProgress(RunProgressed progress)
+    {
+        if (_byEnvironment.SelectMany(g => g).WithProgress(progress) is not { } rows) return;
+        _byEnvironment = rows.ToLookup(r => r.EnvironmentId);
+        _holders = _holders.ToDictionary(h => h.Key, h => h.Value.WithProgress(progress)!);
+        _myNext = _myNext.WithProgress(progress);
+        StateHasChanged();
+    }
+
+    /// <summary>Re-reads environments and the visible period's reservations (after a reservation or environment change).</summary>
     public async Task ReloadAsync()
     {
         _nowUtc = NowToTheMinute();
