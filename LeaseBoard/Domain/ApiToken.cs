@@ -8,7 +8,10 @@ public sealed class ApiToken
     public required string OwnerName { get; set; }
     public required string Name { get; set; }
     public ApiScope Scope { get; set; }
-    /// <summary>The owner was an admin when the token was made: the token may call the admin operations (until revoked or expired).</summary>
+    /// <summary>
+    /// Kept for old rows only: it once made any <c>book</c> token of an admin an admin token. Admin rights now come
+    /// from <see cref="ApiScope.Admin"/> alone, re-checked against the owner's current role at each use.
+    /// </summary>
     public bool OwnerIsAdmin { get; set; }
     /// <summary>The public part of the token (<c>lb_&lt;prefix&gt;_…</c>): finds the row without revealing the secret.</summary>
     public required string Prefix { get; set; }
@@ -20,5 +23,9 @@ public sealed class ApiToken
     public DateTime? LastUsedUtc { get; set; }
 }
 
-/// <summary>Read: GET only. Book: also book, change and cancel. Feed: only the calendar feeds (it travels in a URL).</summary>
-public enum ApiScope { Read, Book, Feed }
+/// <summary>
+/// Read: GET only. Book: also book, change and cancel. Feed: only the calendar feeds (it travels in a URL).
+/// Admin: what Book may, and the admin operations while its owner is still an admin (only admins may make one).
+/// Stored by name, so new values need no schema change.
+/// </summary>
+public enum ApiScope { Read, Book, Feed, Admin }

@@ -26,9 +26,9 @@ public static class ApiSetup
             : [ApiTokenAuthentication.SchemeName];
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ApiEndpoints.ReadPolicy, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser()
-                .RequireAssertion(c => AllowsApi(c.User, "read", "book"))) // a feed token opens only the feeds
+                .RequireAssertion(c => AllowsApi(c.User, EntraScopes.AllowsRead, "read", "book", "admin"))) // a feed token opens only the feeds
             .AddPolicy(ApiEndpoints.BookPolicy, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser()
-                .RequireAssertion(c => AllowsApi(c.User, "book")));
+                .RequireAssertion(c => AllowsApi(c.User, EntraScopes.AllowsBook, "book", "admin")));
 
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -105,11 +105,11 @@ public static class ApiSetup
         return app;
     }
 
-    /// <summary>A personal access token of one of the scopes, or an Entra ID access token (its scopes were checked by Microsoft.Identity.Web).</summary>
-    private static bool AllowsApi(System.Security.Claims.ClaimsPrincipal user, params string[] scopes) =>
+    /// <summary>A personal access token of one of the scopes, or an Entra ID access token with one of LeaseBoard's named scopes (<see cref="EntraScopes"/>).</summary>
+    private static bool AllowsApi(System.Security.Claims.ClaimsPrincipal user, Func<System.Security.Claims.ClaimsPrincipal, bool> entraAllows, params string[] scopes) =>
         user.FindFirst(ApiTokenAuthentication.ScopeClaim) is { } scope
             ? scopes.Contains(scope.Value)
-            : user.HasClaim(c => c.Type is "scp" or "http://schemas.microsoft.com/identity/claims/scope");
+            : EntraScopes.IsEntraAccessToken(user) && entraAllows(user);
 
     public static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
 

@@ -14,7 +14,7 @@ public sealed class AdminApiTests(ApiTestHost host) : IClassFixture<ApiTestHost>
     [Fact]
     public async Task An_admins_token_quarantines_and_returns_an_environment_with_the_reason_audited()
     {
-        using var admin = host.Client(await host.TokenAsync(TestActors.Admin));
+        using var admin = host.Client(await host.AdminTokenAsync(TestActors.Admin));
 
         using var quarantined = await admin.PostAsJsonAsync("/api/v1/admin/environments/env-3/actions", new { action = "quarantine", reason = "Disk errors in dmesg" });
 
@@ -45,7 +45,7 @@ public sealed class AdminApiTests(ApiTestHost host) : IClassFixture<ApiTestHost>
     [Fact]
     public async Task An_admin_action_without_a_reason_or_with_an_unknown_action_is_refused_with_the_reason()
     {
-        using var admin = host.Client(await host.TokenAsync(TestActors.Admin));
+        using var admin = host.Client(await host.AdminTokenAsync(TestActors.Admin));
 
         using var noReason = await admin.PostAsJsonAsync("/api/v1/admin/environments/env-1/actions", new { action = "quarantine", reason = "" });
         using var unknown = await admin.PostAsJsonAsync("/api/v1/admin/environments/env-1/actions", new { action = "delete-everything", reason = "x" });

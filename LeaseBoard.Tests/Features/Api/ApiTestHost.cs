@@ -30,6 +30,13 @@ public class ApiTestHost : IAsyncLifetime
         return created.Token;
     }
 
+    /// <summary>An admin token of <paramref name="admin"/>, who has signed in as an admin (the People table says so, as a real sign-in records it).</summary>
+    public async Task<string> AdminTokenAsync(Actor admin)
+    {
+        await Factory.Services.GetRequiredService<LeaseBoard.Features.SignIn.PeopleService>().RecordSignInAsync(admin);
+        return await TokenAsync(admin, ApiScope.Admin);
+    }
+
     public HttpClient Client(string? token)
     {
         var client = Factory.CreateClient(new() { AllowAutoRedirect = false });

@@ -40,7 +40,7 @@ public sealed class EntraApiHost() : ApiTestHost(new()
     public static readonly string Issuer = $"https://login.microsoftonline.com/{TenantId}/v2.0";
     public static readonly SymmetricSecurityKey Key = new(RandomNumberGenerator.GetBytes(32));
 
-    public static string Token(SecurityKey key, string scope = "access_as_user") => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    public static string Token(SecurityKey key, string scope = EntraScopes.Book) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
     {
         Issuer = Issuer,
         Audience = ClientId,
@@ -64,6 +64,45 @@ public sealed class EntraApiTests(EntraApiHost host) : IClassFixture<EntraApiHos
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal("Pipeline Bot", (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("owner").GetString());
+    }
+
+    [Theory]
+    [InlineData("access_as_user")]
+    [InlineData("User.Read")]
+    [InlineData("leaseboard.book")]
+    [InlineData("LeaseBoard.Admin")]
+    [InlineData("LeaseBoard.Booking")]
+    public async Task An_entra_token_without_a_named_leaseboard_scope_is_refused_reading_and_booking(string scope)
+    {
+        using var client = host.Client(null);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", EntraApiHost.Token(EntraApiHost.Key, scope));
+
+        using var read = await client.GetAsync("/api/v1/environments");
+        using var book = await client.PostAsJsonAsync("/api/v1/reservations",
+            new { environment = "env-2", start = ApiTestHost.At(3, 9), durationMinutes = 60, title = $"Refused {scope}" });
+
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Forbidden), (read.StatusCode, book.StatusCode));
+        Assert.DoesNotContain($"Refused {scope}", await ReservationTitlesAsync());
+    }
+
+    [Fact]
+    public async Task An_entra_token_with_the_read_scope_reads_but_may_not_book()
+    {
+        using var client = host.Client(null);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", EntraApiHost.Token(EntraApiHost.Key, $"User.Read {EntraScopes.Read}"));
+
+        using var read = await client.GetAsync("/api/v1/environments");
+        using var book = await client.PostAsJsonAsync("/api/v1/reservations",
+            new { environment = "env-2", start = ApiTestHost.At(3, 11), durationMinutes = 60, title = "Read scope booking" });
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Forbidden), (read.StatusCode, book.StatusCode));
+        Assert.DoesNotContain("Read scope booking", await ReservationTitlesAsync());
+    }
+
+    private async Task<List<string>> ReservationTitlesAsync()
+    {
+        await using var db = await host.Factory.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<LeaseBoard.Data.LeaseBoardDb>>().CreateDbContextAsync();
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(db.Reservations.Select(r => r.Title));
     }
 
     [Fact]

@@ -15,9 +15,11 @@ public sealed class TokensPageTests : ComponentTestBase
         Services.AddSingleton<ApiTokenService>();
     }
 
+    private IRenderedComponent<MudPopoverProvider>? _popovers;
+
     private IRenderedComponent<TokensPage> RenderPage()
     {
-        Render<MudPopoverProvider>();
+        _popovers = Render<MudPopoverProvider>();
         var page = Render<TokensPage>();
         page.WaitForElement("[data-testid=token-create]");
         return page;
@@ -68,5 +70,59 @@ public sealed class TokensPageTests : ComponentTestBase
 
         page.WaitForAssertion(() => Assert.Contains("select the token and press Ctrl+C", page.Find("[data-testid=token-copy-failed]").TextContent));
         Assert.Equal("Copy", page.Find("[data-testid=token-copy]").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task An_admin_sees_everyones_tokens_and_revokes_one_after_confirming()
+    {
+        var tokens = Services.GetRequiredService<ApiTokenService>();
+        var (bens, _) = await tokens.CreateAsync(TestActors.Ben, "bens pipeline", Domain.ApiScope.Book, 30);
+        SignInAsAdmin();
+        var dialogs = Render<MudDialogProvider>();
+        var page = RenderPage();
+
+        var row = page.WaitForElement($"[data-testid=all-token-row][data-token-id='{bens!.Row.Id}']");
+        Assert.Contains("Ben", row.TextContent);
+        Assert.Contains("bens pipeline", row.TextContent);
+        var click = row.QuerySelector("[data-testid=all-token-revoke]")!.ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        dialogs.WaitForAssertion(() => Assert.Contains("of Ben", dialogs.Markup));
+        await dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Revoke").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        await click;
+
+        page.WaitForAssertion(() => Assert.Contains("revoked", page.Find($"[data-testid=all-token-row][data-token-id='{bens.Row.Id}']").TextContent));
+        Assert.NotNull((await tokens.ListAsync(TestActors.Ben)).Single().RevokedUtc);
+    }
+
+    [Fact]
+    public async Task Someone_who_is_not_an_admin_sees_only_their_own_tokens_and_no_admin_scope()
+    {
+        await Services.GetRequiredService<ApiTokenService>().CreateAsync(TestActors.Ben, "bens pipeline", Domain.ApiScope.Book, 30);
+        var page = RenderPage();
+
+        page.Find(".mud-select .mud-input-control").MouseDown(); // open the scope list
+        page.WaitForAssertion(() => Assert.Contains("calendar feed only", page.Markup + RenderedPopovers()));
+        Assert.DoesNotContain(">admin<", RenderedPopovers());
+        Assert.Empty(page.FindAll("[data-testid=all-token-row]"));
+        Assert.DoesNotContain("bens pipeline", page.Markup);
+    }
+
+    // Roles before claims: set the other way round (as SignInAs does), the page found no identifier claim.
+    private void SignInAsAdmin()
+    {
+        Auth.SetAuthorized(TestActors.Admin.DisplayName);
+        Auth.SetRoles(LeaseBoard.Features.SignIn.Roles.Admin);
+        Auth.SetClaims(new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, TestActors.Admin.Id));
+    }
+
+    private string RenderedPopovers() => _popovers!.Markup;
+
+    [Fact]
+    public void An_admin_may_choose_the_admin_scope()
+    {
+        SignInAsAdmin();
+        var page = RenderPage();
+
+        page.Find(".mud-select .mud-input-control").MouseDown();
+        page.WaitForAssertion(() => Assert.Contains(">admin<", RenderedPopovers()));
     }
 }

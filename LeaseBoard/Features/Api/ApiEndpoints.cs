@@ -82,14 +82,14 @@ public static class ApiEndpoints
                 return result.Outcome switch
                 {
                     Admin.AdminOutcome.Done => TypedResults.Ok(new { result.Message }),
-                    Admin.AdminOutcome.Forbidden => Problem(403, "Admins only", "Only a token made by an admin may do this."),
+                    Admin.AdminOutcome.Forbidden => Problem(403, "Admins only", "Only an admin token (scope admin) whose owner is still an admin may do this."),
                     Admin.AdminOutcome.NotFound => Problem(404, "Not found", result.Message),
                     Admin.AdminOutcome.Refused => Problem(409, "Refused", result.Message),
                     _ => Problem(422, "Invalid request", result.Message),
                 };
             })
             .RequireAuthorization(BookPolicy)
-            .WithSummary("Admin operations on an environment (force-release, quarantine, return, check-health, cleanup), for tokens made by admins.");
+            .WithSummary("Admin operations on an environment (force-release, quarantine, return, check-health, cleanup), for admin tokens (scope admin) of current admins.");
 
         return api;
     }

@@ -36,7 +36,7 @@ public sealed class ApiTokenAuthentication(
             new Claim(ScopeClaim, token.Scope.ToString().ToLowerInvariant()),
             new Claim(TokenIdClaim, token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ], SchemeName);
-        if (token.OwnerIsAdmin) identity.AddClaim(new Claim(ClaimTypes.Role, LeaseBoard.Features.SignIn.Roles.Admin));
+        if (await tokens.GrantsAdminAsync(token, Context.RequestAborted)) identity.AddClaim(new Claim(ClaimTypes.Role, LeaseBoard.Features.SignIn.Roles.Admin));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 

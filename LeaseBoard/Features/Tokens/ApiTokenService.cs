@@ -6,7 +6,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LeaseBoard.Features.Tokens;
 
-public sealed record ApiTokenRow(int Id, string Name, ApiScope Scope, string Prefix, DateTime CreatedUtc, DateTime ExpiresUtc, DateTime? RevokedUtc, DateTime? LastUsedUtc);
+public sealed record ApiTokenRow(int Id, string Name, ApiScope Scope, string Prefix, DateTime CreatedUtc, DateTime ExpiresUtc, DateTime? RevokedUtc, DateTime? LastUsedUtc,
+    string OwnerId = "", string OwnerName = "");
 
 /// <summary>The secret is shown once, in <see cref="Token"/>; it is never stored.</summary>
 public sealed record CreatedApiToken(ApiTokenRow Row, string Token);
@@ -22,12 +23,14 @@ public sealed class ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimePro
         name = name?.Trim() ?? "";
         if (name.Length is 0 or > 100) return (null, "Give the token a name of 1 to 100 characters, e.g. the pipeline that uses it.");
         if (lifetimeDays is < 1 or > MaxLifetimeDays) return (null, $"A token lives 1 to {MaxLifetimeDays} days.");
+        if (scope == ApiScope.Admin && !owner.IsAdmin) return (null, "Only admins can make an admin token; choose read or book.");
+        if (!Enum.IsDefined(scope)) return (null, "Choose a scope: read, book or calendar feed only.");
 
         var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
         var token = $"lb_{prefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
         var row = new ApiToken
         {
-            OwnerId = owner.Id, OwnerName = owner.DisplayName, OwnerIsAdmin = owner.IsAdmin && scope == ApiScope.Book, Name = name, Scope = scope,
+            OwnerId = owner.Id, OwnerName = owner.DisplayName, OwnerIsAdmin = scope == ApiScope.Admin, Name = name, Scope = scope,
             Prefix = prefix, SecretHash = Hash(token),
             CreatedUtc = Now, ExpiresUtc = Now.AddDays(lifetimeDays),
         };
@@ -45,15 +48,38 @@ public sealed class ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimePro
             .Select(ToRow).ToList();
     }
 
-    public async Task<bool> RevokeAsync(Actor owner, int tokenId, CancellationToken ct = default)
+    /// <summary>Every person's tokens, for an admin (nobody else sees them).</summary>
+    public async Task<List<ApiTokenRow>> ListAllAsync(Actor admin, CancellationToken ct = default)
+    {
+        if (!admin.IsAdmin) return [];
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return (await db.ApiTokens.AsNoTracking().OrderBy(t => t.OwnerName).ThenByDescending(t => t.CreatedUtc).ToListAsync(ct))
+            .Select(ToRow).ToList();
+    }
+
+    /// <summary>The owner revokes their own token; an admin may revoke anyone's.</summary>
+    public async Task<bool> RevokeAsync(Actor actor, int tokenId, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.OwnerId == owner.Id && t.RevokedUtc == null, ct);
+        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == tokenId && (t.OwnerId == actor.Id || actor.IsAdmin) && t.RevokedUtc == null, ct);
         if (token is null) return false;
         token.RevokedUtc = Now;
-        db.AuditEntries.Add(AuditEntry.For(owner, AuditActions.TokenRevoked, $"Token '{token.Name}' ({token.Prefix}) revoked.", clock));
+        var whose = token.OwnerId == actor.Id ? "" : $" of {token.OwnerName} ({token.OwnerId})";
+        db.AuditEntries.Add(AuditEntry.For(actor, AuditActions.TokenRevoked, $"Token '{token.Name}' ({token.Prefix}){whose} revoked.", clock));
         await db.SaveChangesAsync(ct);
         return true;
+    }
+
+    /// <summary>
+    /// An admin token opens the admin operations only while its owner is still an admin: the role recorded at
+    /// the owner's latest sign-in (the People table), so a role taken away ends the token's admin rights at
+    /// the next sign-in, whatever the token's expiry.
+    /// </summary>
+    public async Task<bool> GrantsAdminAsync(ApiToken token, CancellationToken ct = default)
+    {
+        if (token.Scope != ApiScope.Admin) return false;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.People.AsNoTracking().AnyAsync(p => p.Id == token.OwnerId && p.IsAdmin, ct);
     }
 
     /// <summary>The token's row when it is valid now (known, matching, not revoked, not expired); records its use.</summary>
@@ -76,5 +102,5 @@ public sealed class ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimePro
 
     private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
-    private static ApiTokenRow ToRow(ApiToken t) => new(t.Id, t.Name, t.Scope, t.Prefix, t.CreatedUtc, t.ExpiresUtc, t.RevokedUtc, t.LastUsedUtc);
+    private static ApiTokenRow ToRow(ApiToken t) => new(t.Id, t.Name, t.Scope, t.Prefix, t.CreatedUtc, t.ExpiresUtc, t.RevokedUtc, t.LastUsedUtc, t.OwnerId, t.OwnerName);
 }
