@@ -117,6 +117,25 @@ public sealed class CalendarSnapshotTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task Heartbeats_written_without_an_event_reach_the_lane_header_with_the_periodic_run_refresh()
+    {
+        var (_, run) = await RunningAsync(1, lastHeartbeatUtc: At(8, 30));
+        var page = OpenCalendars(1)[0];
+        Assert.Equal("HUNG", page.Find("[data-testid=lane-header][data-env=env-1] [data-testid=lane-alarm]").TextContent.Trim());
+
+        // The engine's supervision records a heartbeat without announcing it (only progress is announced).
+        await using (var db = Database.CreateDbContext())
+        {
+            var saved = await db.TestRuns.FindAsync(run.Id);
+            saved!.LastHeartbeatUtc = Now;
+            await db.SaveChangesAsync();
+        }
+        Clock.Advance(BoardSnapshot.RunRefresh);
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=lane-header][data-env=env-1] [data-testid=lane-alarm]")));
+    }
+
+    [Fact]
     public async Task The_lane_header_says_an_environment_whose_stop_failed_needs_attention()
     {
         await using (var db = Database.CreateDbContext())

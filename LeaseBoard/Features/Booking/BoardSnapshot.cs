@@ -77,10 +77,17 @@ public sealed partial class BoardSnapshot : IDisposable
     /// <summary>How far back and ahead the window reaches from the time of a load.</summary>
     public static readonly TimeSpan Back = TimeSpan.FromDays(2), Ahead = TimeSpan.FromDays(21);
 
+    /// <summary>
+    /// Heartbeats are written without an event (only progress is announced): while tests run and pages watch, the runs are
+    /// re-read this often so a lane never calls a live run hung. One query set per instance, as for the wall.
+    /// </summary>
+    public static readonly TimeSpan RunRefresh = TimeSpan.FromSeconds(15);
+
     private readonly IDbContextFactory<LeaseBoardDb> _dbs;
     private readonly TimeProvider _clock;
     private readonly ILogger<BoardSnapshot> _logger;
     private readonly IDisposable _events;
+    private readonly ITimer _runRefresh;
     private readonly Lock _lock = new();
     private ImmutableList<Action<BoardChange>> _subscribers = [];
     private BoardView? _view;
@@ -95,6 +102,17 @@ public sealed partial class BoardSnapshot : IDisposable
         _clock = clock;
         _logger = logger;
         _events = events.Subscribe(OnEvent);
+        _runRefresh = clock.CreateTimer(_ => RefreshRuns(), null, RunRefresh, RunRefresh);
+    }
+
+    private void RefreshRuns()
+    {
+        lock (_lock)
+        {
+            if (_view is not { Runs.Count: > 0 } || _subscribers.IsEmpty) return;
+            _dirty = true;
+            _loading ??= LoadLoopAsync();
+        }
     }
 
     /// <summary>How many query sets have run (for tests and benchmarks).</summary>
@@ -156,7 +174,8 @@ public sealed partial class BoardSnapshot : IDisposable
         {
             var view = _view;
             var index = -1;
-            if (view is not null && !_dirty)
+            // A load under way may have read the run before this progress was saved: let one more load follow instead.
+            if (view is not null && !_dirty && _loading is null)
                 for (var i = 0; i < view.Reservations.Count; i++)
                     if (view.Reservations[i].Id == progress.ReservationId) { index = i; break; }
             var row = index >= 0 ? view!.Reservations[index] : null;
@@ -213,7 +232,8 @@ public sealed partial class BoardSnapshot : IDisposable
                 return; // still dirty: the next event or page tries again
             }
             lock (_lock) _view = after;
-            if (before is not null) Notify(Diff(before, after, announced));
+            if (before is not null && Diff(before, after, announced) is { } change && (change.EnvironmentIds.Count > 0 || change.OwnerIds.Count > 0 || change.OutsideWindow))
+                Notify(change);
         }
     }
 
@@ -242,7 +262,12 @@ public sealed partial class BoardSnapshot : IDisposable
         foreach (var (id, window) in before.Maintenance.Except(after.Maintenance).Concat(after.Maintenance.Except(before.Maintenance)))
             environments.Add(id);
         var outside = announced.Any(id => !old.ContainsKey(id) && !seen.Contains(id));
-        return new BoardChange(BoardChangeKind.Board, after, environments, owners, outside);
+        // Only runs moved (heartbeats, progress): what shows progress re-renders, nothing else.
+        var runsOnly = !outside && announced.IsEmpty && environments.Count > 0
+            && before.Environments.SequenceEqual(after.Environments) && before.Maintenance.SequenceEqual(after.Maintenance)
+            && before.Reservations.Select(r => r with { RunProgress = null, RunState = null }).SequenceEqual(after.Reservations.Select(r => r with { RunProgress = null, RunState = null }))
+            && before.Reservations.Select(r => r.RunState).SequenceEqual(after.Reservations.Select(r => r.RunState));
+        return new BoardChange(runsOnly ? BoardChangeKind.Progress : BoardChangeKind.Board, after, environments, owners, outside);
     }
 
     private void Notify(BoardChange change)
@@ -292,6 +317,7 @@ public sealed partial class BoardSnapshot : IDisposable
     public void Dispose()
     {
         _events.Dispose();
+        _runRefresh.Dispose();
         lock (_lock) _subscribers = [];
     }
 
