@@ -22,7 +22,11 @@ public sealed class ErrorPageTests
         })
         {
             // The booking page's queries break, as with a database gone away.
-            ConfigureServices = services => services.AddSingleton(new ReservationQueries(new BrokenDatabase(), TimeProvider.System)),
+            ConfigureServices = services => services
+                .AddSingleton(new ReservationQueries(new BrokenDatabase(), TimeProvider.System))
+                // The page reads the board through the instance's snapshot, which reads the same broken database.
+                .AddSingleton(sp => new BoardSnapshot(sp.GetRequiredService<LeaseBoard.Features.LiveUpdates.BoardEvents>(), new BrokenDatabase(), TimeProvider.System,
+                    sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<BoardSnapshot>>())),
         };
         using var client = factory.CreateClient(new() { AllowAutoRedirect = false });
         (await client.SignInAsync("Ana")).Dispose();

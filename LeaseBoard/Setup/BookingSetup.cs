@@ -17,6 +17,7 @@ public static class BookingSetup
         services.AddSingleton<SlotGuard>();
         services.AddSingleton<BookingService>();
         services.AddSingleton<ReservationQueries>();
+        services.AddSingleton<BoardSnapshot>();
         services.AddSingleton<MaintenanceWindows>();
         services.AddSingleton<ReservationRelocation>();
         return services;

@@ -74,7 +74,7 @@ public sealed class ReservationQueries(IDbContextFactory<LeaseBoardDb> dbs, Time
     public DateTime UtcNow => clock.GetUtcNow().UtcDateTime;
 
     /// <summary>The row projection; the caller filters and orders the reservations first.</summary>
-    private static IQueryable<ReservationRow> Rows(IQueryable<Reservation> reservations) =>
+    internal static IQueryable<ReservationRow> Rows(IQueryable<Reservation> reservations) =>
         reservations.Select(r => new ReservationRow(
             r.Id, r.EnvironmentId, r.Environment!.Key, r.Environment.Name, r.OwnerId, r.OwnerName,
             r.Title, r.TestKind, r.TestSpec, r.StartUtc, r.EndUtc, r.State, r.Outcome, r.AtRisk,

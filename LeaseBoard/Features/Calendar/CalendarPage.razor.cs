@@ -2,7 +2,7 @@ using System.Globalization;
 using LeaseBoard.Components;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Booking;
-using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Features.Wall;
 using LeaseBoard.Features.SignIn;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -13,14 +13,16 @@ using MudBlazor;
 namespace LeaseBoard.Features.Calendar;
 
 /// <summary>
-/// The calendar at <c>/</c>: loads the visible period, re-reads it on every board event, hands the lanes'
+/// The calendar at <c>/</c>: shows the visible period from the instance's <see cref="BoardSnapshot"/> (a query of its own
+/// only for a period outside the snapshot's window), follows the snapshot's changes, hands the lanes'
 /// blocks to the drag module after each render and answers its one call per drag.
 /// </summary>
 public sealed partial class CalendarPage : IAsyncDisposable
 {
     [Inject] private ReservationQueries Queries { get; set; } = default!;
     [Inject] private BookingService Booking { get; set; } = default!;
-    [Inject] private BoardEvents BoardEvents { get; set; } = default!;
+    [Inject] private BoardSnapshot Board { get; set; } = default!;
+    [Inject] private IOptionsMonitor<WallOptions> WallOptions { get; set; } = default!;
     [Inject] private ViewerTime ViewerTime { get; set; } = default!;
     [Inject] private TimeProvider Clock { get; set; } = default!;
     [Inject] private MaintenanceWindows Maintenance { get; set; } = default!;
@@ -40,6 +42,11 @@ public sealed partial class CalendarPage : IAsyncDisposable
     private List<EnvironmentRow>? _environments;
     private ILookup<int, ReservationRow> _byEnvironment = Array.Empty<ReservationRow>().ToLookup(r => r.EnvironmentId);
     private Dictionary<int, ReservationRow> _holders = [];
+    private BoardView _board = BoardView.Empty;
+    /// <summary>A period outside the snapshot's window, read by a query of its own: its bounds and what it holds.</summary>
+    private (DateTime From, DateTime To, List<ReservationRow> Rows, List<(int EnvironmentId, MaintenanceRow Window)> Maintenance)? _outside;
+    /// <summary>The viewer's live reservations beyond the window (only read when the window holds none of theirs).</summary>
+    private List<ReservationRow>? _mineBeyond;
     private ILookup<int, MaintenanceRow> _maintenance = Array.Empty<MaintenanceRow>().ToLookup(_ => 0);
     private DateOnly _day;
     private CalendarView _view = CalendarView.Day;
@@ -73,12 +80,7 @@ public sealed partial class CalendarPage : IAsyncDisposable
         if (AuthenticationState is not null && (await AuthenticationState).User is { Identity.IsAuthenticated: true } user)
             _viewer = user.ToActor();
         ViewerTime.Changed += OnZoneChanged;
-        _subscription = BoardEvents.Subscribe(e => e switch
-        {
-            RunProgressed progress => InvokeAsync(() => ShowProgress(progress)),
-            _ when e.ChangesBookings() => InvokeAsync(ReloadAsync),
-            _ => Task.CompletedTask,
-        });
+        _subscription = Board.Subscribe(change => _ = InvokeAsync(() => BoardChangedAsync(change)));
         // The now line and the past shading move by themselves.
         _ticker = Clock.CreateTimer(_ => InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
         await ReloadAsync();
@@ -101,35 +103,48 @@ public sealed partial class CalendarPage : IAsyncDisposable
         if (CalendarFilter.Normalize(_search) != address.Search) _search = SearchQuery;
     }
 
-    /// <summary>A running test's progress, into the blocks, lane holders and strip already shown: no query.</summary>
-    private void ShowProgress(RunProgressed progress)
+    /// <summary>Shows the latest snapshot, re-reading what lies outside its window (after the page's own actions and navigation).</summary>
+    public async Task ReloadAsync() => await ShowAsync(await Board.CurrentAsync(), requeryOutside: true, requeryMine: true);
+
+    /// <summary>
+    /// A new snapshot. Progress re-renders only the lanes it shows on (the others' parameters are unchanged, so they skip
+    /// their render) and sends the drag module nothing; a change elsewhere on the board reaches this page in memory.
+    /// </summary>
+    private async Task BoardChangedAsync(BoardChange change)
     {
-        if (_byEnvironment.SelectMany(g => g).WithProgress(progress) is not { } rows) return;
-        _byEnvironment = rows.ToLookup(r => r.EnvironmentId);
-        _holders = _holders.ToDictionary(h => h.Key, h => h.Value.WithProgress(progress)!);
-        _myNext = _myNext.WithProgress(progress);
-        StateHasChanged();
+        if (_environments is null) return;
+        if (change.Kind == BoardChangeKind.Progress)
+        {
+            if (!change.EnvironmentIds.Any(id => _byEnvironment.Contains(id) || _holders.ContainsKey(id))) return;
+            await ShowAsync(change.View, requeryOutside: false, requeryMine: false, forScript: false);
+            return;
+        }
+        await ShowAsync(change.View, requeryOutside: true, requeryMine: change.Touches(_viewer?.Id));
     }
 
-    /// <summary>Re-reads environments and the visible period's reservations (after a reservation or environment change).</summary>
-    public async Task ReloadAsync()
+    private async Task ShowAsync(BoardView board, bool requeryOutside, bool requeryMine, bool forScript = true)
     {
         _nowUtc = NowToTheMinute();
         if (!_dayChosen) _day = CalendarGeometry.Today(_nowUtc, ViewerTime.Zone);
         Geometry = new CalendarGeometry(_day, _view, ViewerTime.Zone);
-        var environments = await Queries.EnvironmentsAsync();
-        // A block's buffer reaches into the next view: fetch a little before the start too.
-        var rows = await Queries.BetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
-        var maintenance = await Maintenance.BetweenAsync(Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
-        var active = await Queries.ActiveAsync();
-        // The strip's reservation rides the same reload, so every board event refreshes it too.
-        var mine = _viewer is null ? [] : await Queries.MineAsync(_viewer.Id, recentFinished: 0);
-        _myNext = MyNextStrip.Pick(mine, Clock.GetUtcNow().UtcDateTime);
-        _environments = environments;
-        _holders = active.GroupBy(r => r.EnvironmentId).ToDictionary(g => g.Key, g => g.First());
+        // A block's buffer reaches into the next view: a little before the start too.
+        var (from, to) = (Geometry.StartUtc - Options.CurrentValue.ChangeoverBuffer, Geometry.EndUtc);
+        if (board.Covers(from, to)) _outside = null;
+        else if (requeryOutside || _outside is not { } outside || outside.From != from || outside.To != to)
+            _outside = (from, to, await Queries.BetweenAsync(from, to), await Maintenance.BetweenAsync(from, to));
+        var rows = _outside?.Rows ?? board.Between(from, to);
+        var maintenance = _outside?.Maintenance ?? board.MaintenanceBetween(from, to);
+        // The strip's reservation comes from the same snapshot; only a viewer with nothing in the window is asked for further ahead.
+        var mine = _viewer is null ? [] : board.Reservations.Where(r => r.OwnerId == _viewer.Id && r.State.IsLive()).ToList();
+        if (_viewer is not null && mine.Count == 0 && (requeryMine || _mineBeyond is null))
+            _mineBeyond = await Queries.MineAsync(_viewer.Id, recentFinished: 0);
+        _myNext = MyNextStrip.Pick(mine.Count > 0 ? mine : _mineBeyond ?? [], Clock.GetUtcNow().UtcDateTime);
+        _board = board;
+        _environments = [.. board.Environments];
+        _holders = board.Active.GroupBy(r => r.EnvironmentId).ToDictionary(g => g.Key, g => g.First());
         _byEnvironment = rows.ToLookup(r => r.EnvironmentId);
         _maintenance = maintenance.ToLookup(m => m.EnvironmentId, m => m.Window);
-        _scriptStale = true;
+        if (forScript) _scriptStale = true;
         StateHasChanged();
     }
 

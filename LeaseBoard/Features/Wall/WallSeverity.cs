@@ -26,6 +26,14 @@ public static class WallSeverities
         return WallSeverity.Available;
     }
 
+    /// <summary>
+    /// Is a running lease's run hung? Silent (no heartbeat since <paramref name="lastSignUtc"/>, its last heartbeat or its start)
+    /// for the hang timeout, or already being stopped by the engine for hanging. The wall and the calendar's lane header both ask this.
+    /// </summary>
+    public static bool RunIsHung(TestRunState? state, RunStopReason? stopReason, DateTime? lastSignUtc, DateTime nowUtc, TimeSpan hangTimeout) =>
+        (lastSignUtc is { } last && nowUtc - last >= hangTimeout)
+        || (stopReason == RunStopReason.Hung && state is TestRunState.Stopping or TestRunState.Hung);
+
     /// <summary>A person has to act (the banner names these first).</summary>
     public static bool IsAlarm(this WallSeverity severity) => severity >= WallSeverity.Attention;
 

@@ -62,8 +62,7 @@ public sealed record WallTileModel
         var lease = e.State is EnvironmentState.Leased || e.Lease?.State is ReservationState.Active ? e.Lease : null;
         var (heartbeat, heartbeatText, heartbeatShort) = lease is null ? (HeartbeatLevel.None, null, null) : HeartbeatOf(lease, nowUtc, hangTimeout);
         // Hung: silent past the hang timeout, or already being stopped by the engine for hanging.
-        var hung = lease is not null && (heartbeat == HeartbeatLevel.Stale
-            || lease is { StopReason: RunStopReason.Hung, RunState: TestRunState.Stopping or TestRunState.Hung });
+        var hung = lease is not null && WallSeverities.RunIsHung(lease.RunState, lease.StopReason, lease.LastHeartbeatUtc ?? lease.RunStartedUtc, nowUtc, hangTimeout);
         var needsAttention = e.State == EnvironmentState.Quarantined && TestEnvironment.ReasonNeedsAttention(e.QuarantineReason);
         var severity = WallSeverities.Of(e.State, e.Health, lease is not null, hung, needsAttention);
 
