@@ -34,6 +34,11 @@ public sealed class MaintenanceWindows(IDbContextFactory<LeaseBoardDb> dbs, Slot
     public async Task<List<(int EnvironmentId, MaintenanceRow Window)>> BetweenAsync(DateTime fromUtc, DateTime toUtc, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        return await Between(db, fromUtc, toUtc, ct);
+    }
+
+    internal static async Task<List<(int EnvironmentId, MaintenanceRow Window)>> Between(LeaseBoardDb db, DateTime fromUtc, DateTime toUtc, CancellationToken ct)
+    {
         var windows = await db.MaintenanceWindows.AsNoTracking().Where(m => m.EndUtc > fromUtc && m.StartUtc < toUtc).OrderBy(m => m.StartUtc).ToListAsync(ct);
         return windows.Select(m => (m.EnvironmentId, new MaintenanceRow(m.Id, m.StartUtc, m.EndUtc, m.Reason))).ToList();
     }

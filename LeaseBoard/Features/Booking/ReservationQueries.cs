@@ -24,12 +24,15 @@ public sealed class ReservationQueries(IDbContextFactory<LeaseBoardDb> dbs, Time
     public async Task<List<EnvironmentRow>> EnvironmentsAsync(CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        return await db.Environments.AsNoTracking()
+        return await Environments(db).ToListAsync(ct);
+    }
+
+    /// <summary>The bookable lanes in their order (retired environments left out).</summary>
+    internal static IQueryable<EnvironmentRow> Environments(LeaseBoardDb db) =>
+        db.Environments.AsNoTracking()
             .Where(e => e.State != EnvironmentState.Retired)
             .OrderBy(e => e.SortOrder)
-            .Select(e => new EnvironmentRow(e.Id, e.Key, e.Name, e.Description, e.State, e.Health, e.QuarantineReason))
-            .ToListAsync(ct);
-    }
+            .Select(e => new EnvironmentRow(e.Id, e.Key, e.Name, e.Description, e.State, e.Health, e.QuarantineReason));
 
     /// <summary>Reservations that overlap <c>[fromUtc, toUtc)</c>, live or finished, on every environment.</summary>
     public async Task<List<ReservationRow>> BetweenAsync(DateTime fromUtc, DateTime toUtc, CancellationToken ct = default)

@@ -76,10 +76,11 @@ public sealed partial class BoardEvents(ILogger<BoardEvents> logger)
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A board event subscriber failed on {Event}")]
     private partial void LogHandlerFailed(Exception exception, string @event);
+}
 
-    private sealed class Subscription(Action dispose) : IDisposable
-    {
-        private Action? _dispose = dispose;
-        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
-    }
+/// <summary>A subscription to a feed of this instance: disposing it runs the unsubscribe once, however often it is disposed.</summary>
+public sealed class Subscription(Action unsubscribe) : IDisposable
+{
+    private Action? _unsubscribe = unsubscribe;
+    public void Dispose() => Interlocked.Exchange(ref _unsubscribe, null)?.Invoke();
 }

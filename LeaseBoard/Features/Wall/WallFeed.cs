@@ -152,10 +152,4 @@ public sealed partial class WallFeed : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A wall failed to take a new snapshot")]
     private partial void LogSubscriberFailed(Exception exception);
-
-    private sealed class Subscription(Action dispose) : IDisposable
-    {
-        private Action? _dispose = dispose;
-        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
-    }
 }
