@@ -31,8 +31,9 @@ public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> 
 
     public void Dispose() => Interlocked.Exchange(ref _subscription, null)?.Dispose();
 
+    // Local events only: an event relayed from another instance was handled there, and N instances must not send N copies.
     private Task OnEventAsync(BoardEvent boardEvent) =>
-        boardEvent is ReservationChanged { Change: ReservationChange.Started or ReservationChange.Ended or ReservationChange.ForceReleased
+        boardEvent is ReservationChanged { IsLocal: true, Change: ReservationChange.Started or ReservationChange.Ended or ReservationChange.ForceReleased
             or ReservationChange.Relocated or ReservationChange.AtRisk or ReservationChange.CancelledByOther } changed
             ? Task.Run(() => HandleAsync(changed))
             : Task.CompletedTask;
