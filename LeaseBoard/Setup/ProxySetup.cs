@@ -58,7 +58,11 @@ public static class ProxySetup
     /// <summary>First in the pipeline, so that redirects, links, the rate limits and the logs see the caller's scheme, host and address.</summary>
     public static WebApplication UseForwardedHeadersFromProxies(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        // With no proxy listed the middleware would trust every sender (it checks addresses only when some are
+        // known), so without one it is left out and the headers mean nothing.
+        var settings = app.Services.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value;
+        if (settings.KnownProxies.Count > 0 || settings.KnownNetworks.Count > 0)
+            app.UseForwardedHeaders();
         return app;
     }
 }
