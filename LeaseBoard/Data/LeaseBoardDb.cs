@@ -1,4 +1,5 @@
 using LeaseBoard.Domain;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -8,7 +9,7 @@ namespace LeaseBoard.Data;
 /// The one model of LeaseBoard. Each provider has a small subclass so that its migrations live in a
 /// folder of their own (<see cref="SqliteLeaseBoardDb"/>, <see cref="SqlServerLeaseBoardDb"/>).
 /// </summary>
-public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options)
+public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<TestEnvironment> Environments => Set<TestEnvironment>();
     public DbSet<Reservation> Reservations => Set<Reservation>();
@@ -19,6 +20,8 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
     public DbSet<MaintenanceWindow> MaintenanceWindows => Set<MaintenanceWindow>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<Person> People => Set<Person>();
+    /// <summary>The ASP.NET Core data-protection key ring, shared by every instance on this database (cookies, antiforgery).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -119,10 +122,20 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
         {
             e.HasIndex(x => new { x.UserId, x.AtUtc });
             e.HasIndex(x => x.AtUtc);
+            // An owner hears of a thing once, however many instances saw it: (user, reservation, kind) is unique,
+            // except for the kinds that may rightly repeat (moved again, at risk again).
+            e.HasIndex(x => new { x.UserId, x.ReservationId, x.Kind }).IsUnique()
+                .HasDatabaseName("IX_Notifications_Once")
+                .HasFilter(Provider == DatabaseProvider.SqlServer ? NotificationOnceFilterSqlServer : NotificationOnceFilterSqlite);
             e.Property(x => x.UserId).HasMaxLength(256);
             e.Property(x => x.Text).HasMaxLength(1000);
         });
     }
+
+    /// <summary>The notification kinds that may repeat for one reservation; every other kind is sent once.</summary>
+    public static readonly NotificationKind[] RepeatableNotificationKinds = [NotificationKind.Moved, NotificationKind.AtRisk];
+    private const string NotificationOnceFilterSqlite = "\"ReservationId\" IS NOT NULL AND \"Kind\" NOT IN ('Moved', 'AtRisk')";
+    private const string NotificationOnceFilterSqlServer = "[ReservationId] IS NOT NULL AND [Kind] NOT IN (N'Moved', N'AtRisk')";
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using LeaseBoard.Features.Api;
+using LeaseBoard.Features.Booking;
 using LeaseBoard.Features.Tokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
@@ -62,14 +63,17 @@ public static class ApiSetup
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.AddPolicy(ApiEndpoints.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.User.FindFirst(ApiTokenAuthentication.TokenIdClaim)?.Value ?? "anonymous:" + http.Connection.RemoteIpAddress,
+                ApiCallers.RateLimitKey(http),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.RequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.AddPolicy(CalendarFeeds.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                CalendarFeeds.RateLimitKey(http),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = CalendarFeeds.RequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             o.OnRejected = async (context, ct) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
                 context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 await Results.Problem(statusCode: 429, title: "Too many requests",
-                    detail: $"This token may make {options.RequestsPerMinute} requests a minute. Retry after {Math.Ceiling(retryAfter.TotalSeconds)} s.")
+                    detail: $"This token may make {(context.HttpContext.Request.Path.StartsWithSegments("/feeds") ? CalendarFeeds.RequestsPerMinute : options.RequestsPerMinute)} requests a minute. Retry after {Math.Ceiling(retryAfter.TotalSeconds)} s.")
                     .ExecuteAsync(context.HttpContext);
             };
         });

@@ -1,4 +1,7 @@
+using LeaseBoard.Data;
 using LeaseBoard.Domain;
+using LeaseBoard.Features.LiveUpdates;
+using Microsoft.EntityFrameworkCore;
 using LeaseBoard.Features.Admin;
 using LeaseBoard.Features.Notifications;
 using LeaseBoard.Tests.TestSupport;
@@ -65,5 +68,41 @@ public sealed class NotificationTests
         await h.Notifications.NotifyAsync(TestActors.Ana.Id, NotificationKind.Moved, null, "fresh", CancellationToken.None);
         Assert.Equal(2, await h.Notifications.PruneAsync(CancellationToken.None));
         Assert.Equal("fresh", Assert.Single(await h.Notifications.LatestAsync(TestActors.Ana.Id)).Text);
+    }
+    [Fact]
+    public void The_watcher_handles_only_events_of_this_instance()
+    {
+        var started = new ReservationChanged(1, 1, ReservationState.Active, ReservationChange.Started);
+
+        Assert.True(NotificationWatcher.Handles(started));
+        Assert.False(NotificationWatcher.Handles(started with { Origin = "another-instance" })); // that instance tells the owner
+    }
+
+    [SkippableTheory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.SqlServer)]
+    public async Task The_database_keeps_one_notification_per_user_reservation_and_kind_but_lets_moves_repeat(DatabaseProvider provider)
+    {
+        TestDatabase.SkipUnlessAvailable(provider);
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var environment = (await database.EnvironmentsAsync())[0];
+        int reservationId;
+        await using (var db = await database.CreateDbContextAsync())
+        {
+            var reservation = new ReservationBuilder(environment.Id, DateTime.UtcNow, DateTime.UtcNow.AddHours(1)).Build();
+            db.Reservations.Add(reservation);
+            await db.SaveChangesAsync();
+            reservationId = reservation.Id;
+        }
+        Notification Of(NotificationKind kind) => new() { UserId = "local:ana", Kind = kind, ReservationId = reservationId, Text = kind.ToString(), AtUtc = DateTime.UtcNow };
+        await using (var db = await database.CreateDbContextAsync())
+        {
+            db.Notifications.AddRange(Of(NotificationKind.LeaseStarted), Of(NotificationKind.Moved), Of(NotificationKind.Moved));
+            await db.SaveChangesAsync();
+        }
+
+        await using var again = await database.CreateDbContextAsync();
+        again.Notifications.Add(Of(NotificationKind.LeaseStarted));
+        await Assert.ThrowsAsync<DbUpdateException>(() => again.SaveChangesAsync());
     }
 }

@@ -1,6 +1,7 @@
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Features.Notifications;
 using LeaseBoard.Setup;
 using LeaseBoard.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -88,6 +89,47 @@ public sealed class RedisScaleOutTests(TwoInstancesFixture instances) : IClassFi
         // B's own publisher got it too (that is what B's Blazor circuits listen to), marked as coming from elsewhere.
         await Eventually.TrueAsync(() => { lock (relayedOnB) return relayedOnB.OfType<EnvironmentChanged>().Any(e => e.EnvironmentId == environmentId && e.Origin is not null); },
             TimeSpan.FromSeconds(5), "B's BoardEvents received A's event through Redis");
+    }
+
+    [SkippableFact]
+    public async Task A_lease_started_on_instance_A_writes_exactly_one_notification_and_rings_the_bell_on_instance_B()
+    {
+        instances.SkipUnlessRunning();
+        var owner = new Actor("local:notified-twice", "Notified Twice", IsAdmin: false);
+        var relayedOnB = new List<BoardEvent>();
+        using var tap = instances.B.Services.GetRequiredService<BoardEvents>().Subscribe(e => { lock (relayedOnB) relayedOnB.Add(e); return Task.CompletedTask; });
+
+        var reservationId = await BoardScenario.StartLeaseNowAsync(instances.A.Services, "env-2", "Told once", owner: owner);
+
+        // B hears both the change (its watcher must leave it to A) and A's "this user has news" (for B's open bells).
+        await Eventually.TrueAsync(() => { lock (relayedOnB) return relayedOnB.OfType<ReservationChanged>().Any(e => e.ReservationId == reservationId && e.Change == ReservationChange.Started); },
+            TimeSpan.FromSeconds(5), "B received the start through Redis");
+        await Eventually.TrueAsync(() => { lock (relayedOnB) return relayedOnB.OfType<NotificationsChanged>().Any(e => e.UserId == owner.Id && e.Origin is not null); },
+            TimeSpan.FromSeconds(5), "B received A's NotificationsChanged through Redis");
+        var notifications = instances.B.Services.GetRequiredService<NotificationService>();
+        Assert.Equal(1, await notifications.UnreadCountAsync(owner.Id));
+        Assert.Single(await notifications.LatestAsync(owner.Id), n => n.ReservationId == reservationId && n.Kind == NotificationKind.LeaseStarted);
+    }
+
+    [SkippableFact]
+    public async Task Both_instances_telling_an_owner_the_same_thing_at_once_store_it_once()
+    {
+        instances.SkipUnlessRunning();
+        var owner = new Actor("local:raced", "Raced", IsAdmin: false);
+        var reservationIds = new List<int>();
+        for (var i = 0; i < 8; i++)
+            reservationIds.Add(await BoardScenario.ScheduleNowAsync(instances.A.Services, "env-4", $"Raced {i}", TimeSpan.FromMinutes(20), owner));
+        var services = new[] { instances.A.Services.GetRequiredService<NotificationService>(), instances.B.Services.GetRequiredService<NotificationService>() };
+        using var barrier = new Barrier(reservationIds.Count * services.Length);
+
+        await Task.WhenAll(reservationIds.SelectMany(id => services.Select(service => Task.Run(async () =>
+        {
+            barrier.SignalAndWait(TimeSpan.FromSeconds(20));
+            await service.NotifyAsync(owner.Id, NotificationKind.LeaseStarted, id, "started", CancellationToken.None);
+        }))));
+
+        var stored = await services[0].LatestAsync(owner.Id, take: 100);
+        Assert.Equal(reservationIds.Order(), stored.Select(n => n.ReservationId!.Value).Order());
     }
 
     [SkippableFact]

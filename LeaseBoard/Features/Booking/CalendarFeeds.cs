@@ -18,9 +18,20 @@ public static class CalendarFeeds
 {
     private static readonly TimeSpan History = TimeSpan.FromDays(30);
 
+    /// <summary>The feeds' own rate limit: calendar apps poll every few minutes or hours, so this is generous for them.</summary>
+    public const string RateLimitPolicy = "feeds:per-token";
+    public const int RequestsPerMinute = 30;
+
+    /// <summary>
+    /// Per feed token (the calendar services fetch many users' feeds from a few addresses); a request
+    /// without one counts against its address (the forwarded one, from a known proxy).
+    /// </summary>
+    public static string RateLimitKey(HttpContext http) =>
+        http.Request.Query["token"].ToString() is { Length: > 0 } token ? "feed:" + token : "feed-anonymous:" + http.Connection.RemoteIpAddress;
+
     public static IEndpointRouteBuilder MapCalendarFeeds(this IEndpointRouteBuilder app)
     {
-        var feeds = app.MapGroup("/feeds").AllowAnonymous().ExcludeFromDescription();
+        var feeds = app.MapGroup("/feeds").AllowAnonymous().RequireRateLimiting(RateLimitPolicy).ExcludeFromDescription();
         feeds.MapGet("/mine.ics", async (string? token, ApiTokenService tokens, IDbContextFactory<LeaseBoardDb> dbs, TimeProvider clock, HttpContext http, CancellationToken ct) =>
         {
             if (await FeedTokenAsync(token, tokens, ct) is not { } owner) return Refused();

@@ -13,6 +13,7 @@ namespace LeaseBoard.Features.LiveUpdates;
 [JsonDerivedType(typeof(ReservationChanged), "reservation")]
 [JsonDerivedType(typeof(EnvironmentChanged), "environment")]
 [JsonDerivedType(typeof(RunProgressed), "run")]
+[JsonDerivedType(typeof(NotificationsChanged), "notifications")]
 public abstract record BoardEvent
 {
     public string? Origin { get; init; }
@@ -40,6 +41,9 @@ public sealed record EnvironmentChanged(int EnvironmentId, string EnvironmentKey
 }
 
 public sealed record RunProgressed(int ReservationId, int EnvironmentId, int ProgressPercent, TestRunState State) : BoardEvent;
+
+/// <summary>A user has new or changed notifications: their bell re-reads its count (on whichever instance it is open).</summary>
+public sealed record NotificationsChanged(string UserId) : BoardEvent;
 
 /// <summary>
 /// The in-process publisher of board events. Handlers must not block: Blazor components hand the

@@ -6,9 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace LeaseBoard.Features.Notifications;
 
-/// <summary>A user has new or changed notifications: their bell re-reads its count.</summary>
-public sealed record NotificationsChanged(string UserId) : BoardEvent;
-
 public sealed record NotificationRow(long Id, NotificationKind Kind, int? ReservationId, string Text, DateTime AtUtc, bool Read);
 
 /// <summary>
@@ -36,15 +33,24 @@ public sealed class NotificationService(IDbContextFactory<LeaseBoardDb> dbs, IOp
         try
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
-            if (reservationId is not null && kind is not (NotificationKind.Moved or NotificationKind.AtRisk)
-                && await db.Notifications.AnyAsync(n => n.UserId == userId && n.ReservationId == reservationId && n.Kind == kind, ct))
+            var once = reservationId is not null && !LeaseBoardDb.RepeatableNotificationKinds.Contains(kind);
+            if (once && await db.Notifications.AnyAsync(n => n.UserId == userId && n.ReservationId == reservationId && n.Kind == kind, ct))
                 return false;
             db.Notifications.Add(new Notification
             {
                 UserId = userId, Kind = kind, ReservationId = reservationId, AtUtc = Now,
                 Text = text.Length <= 1000 ? text : text[..999] + "…",
             });
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException) when (once)
+            {
+                // Another instance wrote it between the check and the save: the unique index kept one.
+                if (await AlreadyToldAsync(userId, reservationId, kind, ct)) return false;
+                throw;
+            }
         }
         finally
         {
@@ -52,6 +58,12 @@ public sealed class NotificationService(IDbContextFactory<LeaseBoardDb> dbs, IOp
         }
         events.Publish(new NotificationsChanged(userId));
         return true;
+    }
+
+    private async Task<bool> AlreadyToldAsync(string userId, int? reservationId, NotificationKind kind, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Notifications.AnyAsync(n => n.UserId == userId && n.ReservationId == reservationId && n.Kind == kind, ct);
     }
 
     public async Task<int> UnreadCountAsync(string userId, CancellationToken ct = default)

@@ -32,10 +32,15 @@ public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> 
     public void Dispose() => Interlocked.Exchange(ref _subscription, null)?.Dispose();
 
     private Task OnEventAsync(BoardEvent boardEvent) =>
-        boardEvent is ReservationChanged { Change: ReservationChange.Started or ReservationChange.Ended or ReservationChange.ForceReleased
-            or ReservationChange.Relocated or ReservationChange.AtRisk or ReservationChange.CancelledByOther } changed
-            ? Task.Run(() => HandleAsync(changed))
-            : Task.CompletedTask;
+        Handles(boardEvent) ? Task.Run(() => HandleAsync((ReservationChanged)boardEvent)) : Task.CompletedTask;
+
+    /// <summary>
+    /// The changes owners hear of, published by this instance: an event relayed from another instance was
+    /// handled there, and N instances must not send N copies.
+    /// </summary>
+    public static bool Handles(BoardEvent boardEvent) =>
+        boardEvent is ReservationChanged { IsLocal: true, Change: ReservationChange.Started or ReservationChange.Ended or ReservationChange.ForceReleased
+            or ReservationChange.Relocated or ReservationChange.AtRisk or ReservationChange.CancelledByOther };
 
     /// <summary>Writes the notification a reservation change calls for, if any (public for tests).</summary>
     public async Task HandleAsync(ReservationChanged changed)

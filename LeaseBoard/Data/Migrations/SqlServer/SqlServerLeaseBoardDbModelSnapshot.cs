@@ -230,6 +230,11 @@ namespace LeaseBoard.Data.Migrations.SqlServer
 
                     b.HasIndex("UserId", "AtUtc");
 
+                    b.HasIndex("UserId", "ReservationId", "Kind")
+                        .IsUnique()
+                        .HasDatabaseName("IX_Notifications_Once")
+                        .HasFilter("[ReservationId] IS NOT NULL AND [Kind] NOT IN (N'Moved', N'AtRisk')");
+
                     b.ToTable("Notifications");
                 });
 
@@ -504,6 +509,25 @@ namespace LeaseBoard.Data.Migrations.SqlServer
                     b.HasIndex("State", "EnvironmentId");
 
                     b.ToTable("TestRuns");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("LeaseBoard.Domain.HealthSample", b =>

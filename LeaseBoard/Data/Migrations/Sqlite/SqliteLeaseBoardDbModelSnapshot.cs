@@ -215,6 +215,11 @@ namespace LeaseBoard.Data.Migrations.Sqlite
 
                     b.HasIndex("UserId", "AtUtc");
 
+                    b.HasIndex("UserId", "ReservationId", "Kind")
+                        .IsUnique()
+                        .HasDatabaseName("IX_Notifications_Once")
+                        .HasFilter("\"ReservationId\" IS NOT NULL AND \"Kind\" NOT IN ('Moved', 'AtRisk')");
+
                     b.ToTable("Notifications");
                 });
 
@@ -482,6 +487,23 @@ namespace LeaseBoard.Data.Migrations.Sqlite
                     b.HasIndex("State", "EnvironmentId");
 
                     b.ToTable("TestRuns");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("LeaseBoard.Domain.HealthSample", b =>
