@@ -103,6 +103,7 @@ public sealed class ApiInputTests(ApiInputHost host) : IClassFixture<ApiInputHos
     public static TheoryData<string, string> HostileRequests => new()
     {
         { "POST", $"{{\"environment\":\"env-3\",\"start\":\"9999-12-31T23:55Z\",\"durationMinutes\":60,\"title\":\"x\"}}" },
+        { "POST", "{\"environment\":\"env-3\",\"start\":\"tomorrow-ish\",\"durationMinutes\":60,\"title\":\"x\"}" },
         { "POST", $"{{\"environment\":\"env-3\",\"start\":\"0001-01-01T00:00Z\",\"durationMinutes\":60,\"title\":\"x\"}}" },
         { "POST", $"{{\"environment\":\"env-3\",\"start\":\"{ApiTestHost.At(4, 9)}\",\"durationMinutes\":60,\"title\":\"x\",\"testKind\":99}}" },
         { "POST", $"{{\"environment\":\"env-3\",\"start\":\"{ApiTestHost.At(4, 9)}\",\"durationMinutes\":60,\"title\":\"x\",\"testKind\":\"99\"}}" },
@@ -192,7 +193,7 @@ public sealed class ApiInputTests(ApiInputHost host) : IClassFixture<ApiInputHos
                 5 => (user, "GET", "/api/v1/reservations?" + Query(["environment", "from", "to", "mine", "skip", "take"]), null),
                 6 => (user, "GET", $"/api/v1/reservations/{id}?waitForChangeFrom={Uri.EscapeDataString(Pick(States))}&timeout={Pick(new[] { "1", "-5", "0", "x" })}", null),
                 7 => (user, "GET", random.Next(3) == 0 ? "/api/v1/environments" : "/api/v1/slots/next?" + Query(["duration", "environment"]), null),
-                _ => (admin, "POST", $"/api/v1/admin/environments/{Uri.EscapeDataString(Pick(Environments))}/actions",
+                _ => (admin, "POST", $"/api/v1/admin/environments/{Uri.EscapeDataString(Pick(Environments.Where(e => !e.Contains('\u0000')).ToList()))}/actions",
                     Body(["action", "reason", "andForceRelease", "evenIfUnhealthy"])),
             };
         }
