@@ -33,7 +33,9 @@ public static class ApiSetup
 
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            // Enums by name only (testKind 99 is no kind), numbers as numbers ("60" is no duration).
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // bad input → a problem with the reason
@@ -43,6 +45,8 @@ public static class ApiSetup
             {
                 context.ProblemDetails.Title = "Bad request";
                 context.ProblemDetails.Detail = bad.InnerException is { } inner ? $"{bad.Message} {inner.Message}" : bad.Message;
+                if (bad.InnerException is System.Text.Json.JsonException { Path: { Length: > 2 } path } && path.StartsWith("$.", StringComparison.Ordinal))
+                    context.ProblemDetails.Extensions["field"] = path[2..];
             }
             else if (context.Exception is null && context.ProblemDetails.Status == 401 && string.IsNullOrEmpty(context.ProblemDetails.Detail))
             {
@@ -82,7 +86,8 @@ public static class ApiSetup
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "LeaseBoard API";
-                document.Info.Description = "Book test environments, wait for the lease and follow the run. Authenticate with a personal access token: Authorization: Bearer lb_…";
+                document.Info.Description = "Book test environments, wait for the lease and follow the run. Authenticate with a personal access token: Authorization: Bearer lb_… "
+                    + ApiInput.TimeRule + $" A request body may have at most {ApiInput.MaxBodyBytes / 1024} kB (413 otherwise).";
                 return Task.CompletedTask;
             });
             o.AddOperationTransformer(ApiExamples.AddAsync);
@@ -105,6 +110,7 @@ public static class ApiSetup
             });
             api.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : 500 });
             api.UseStatusCodePages();
+            api.Use(ApiInput.LimitBodyAsync);
         });
         return app;
     }

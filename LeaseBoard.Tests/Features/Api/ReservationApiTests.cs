@@ -60,7 +60,6 @@ public sealed class ReservationApiTests(ApiTestHost host) : IClassFixture<ApiTes
             (Booking("env-2", ApiTestHost.At(400, 10)), "at most 30 days ahead"),
             (Booking("env-2", "1999-01-01T10:00:00Z"), "in the past"),
             (Booking("env-9", ApiTestHost.At(2, 10)), "no environment 'env-9'"),
-            (Booking("env-2", "tomorrow-ish"), "ISO 8601"),
             (Booking("env-2", ApiTestHost.At(2, 10), title: new string('x', 5000)), "at most 120 characters"),
         })
         {

@@ -3,13 +3,13 @@ using LeaseBoard.Domain;
 
 namespace LeaseBoard.Features.Api;
 
-/// <summary>POST /api/v1/reservations. Times are UTC (ISO 8601, e.g. 2026-12-01T14:00:00Z).</summary>
+/// <summary>POST /api/v1/reservations. Times are ISO 8601 with an offset or Z (e.g. 2026-12-01T14:00:00Z); see <see cref="ApiInput.TimeRule"/>.</summary>
 public sealed record CreateReservationRequest
 {
     [Description("An environment key (env-2), or \"any\" (the default) for the first one free for the whole slot.")]
     public string Environment { get; init; } = "any";
 
-    [Description("The start in UTC on the 5-minute grid, or \"earliest\" (the default) for the earliest free slot.")]
+    [Description("The start on the 5-minute grid, with an offset or Z (2026-12-01T14:00:00Z; a time without an offset is refused with 400), or \"earliest\" (the default) for the earliest free slot.")]
     public string Start { get; init; } = "earliest";
 
     [Description("Minutes, within the booking limits (LeaseBoard:Booking:MinDuration to MaxDuration) and a multiple of the grid; a refusal names the limits.")]
@@ -24,9 +24,11 @@ public sealed record CreateReservationRequest
 public sealed record ChangeReservationRequest
 {
     public string? Environment { get; init; }
-    public DateTime? StartUtc { get; init; }
-    public DateTime? EndUtc { get; init; }
-    [Description("Extends (or with a negative value shortens) the end by this many minutes.")]
+    [Description("The new start, with an offset or Z (2026-12-01T14:00:00Z); a time without an offset is refused with 400.")]
+    public string? StartUtc { get; init; }
+    [Description("The new end, with an offset or Z (2026-12-01T15:00:00Z); a time without an offset is refused with 400.")]
+    public string? EndUtc { get; init; }
+    [Description("Extends (or with a negative value shortens) the end by this many minutes, at most the longest reservation either way.")]
     public int? ExtendMinutes { get; init; }
 }
 

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.ComponentModel;
 using System.Security.Claims;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Booking;
@@ -29,10 +29,26 @@ public static class ApiEndpoints
         api.MapGet("/environments", async (ApiQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.EnvironmentsAsync(ct)))
             .WithSummary("Every environment with its state, health, current lease and next reservation.");
 
-        api.MapGet("/reservations", async (ApiQueries queries, ClaimsPrincipal user, string? environment, DateTime? from, DateTime? to, bool? mine,
+        api.MapGet("/reservations", async Task<IResult> (ApiQueries queries, ClaimsPrincipal user, string? environment,
+                [Description("Reservations ending after this time, with an offset or Z (2026-12-01T00:00:00Z).")] string? from,
+                [Description("Reservations starting before this time, with an offset or Z.")] string? to, bool? mine,
                 int? skip, int? take, CancellationToken ct) =>
-            TypedResults.Ok(await queries.ReservationsAsync(environment, from?.ToUniversalTime(), to?.ToUniversalTime(), mine == true ? user.ToActor().Id : null,
-                Math.Max(0, skip ?? 0), Math.Clamp(take ?? 50, 1, 200), ct)))
+            {
+                DateTime? fromUtc = null, toUtc = null;
+                if (from is not null && ApiInput.ParseTime("from", from) is var (f, fromError))
+                {
+                    if (fromError is not null) return BadInput("from", fromError);
+                    fromUtc = f;
+                }
+                if (to is not null && ApiInput.ParseTime("to", to) is var (t, toError))
+                {
+                    if (toError is not null) return BadInput("to", toError);
+                    toUtc = t;
+                }
+                return TypedResults.Ok(await queries.ReservationsAsync(environment, fromUtc, toUtc, mine == true ? user.ToActor().Id : null,
+                    Math.Max(0, skip ?? 0), Math.Clamp(take ?? 50, 1, 200), ct));
+            })
+            .ProducesProblem(400)
             .WithSummary("Reservations, filtered by environment, time range and mine; paged (take ≤ 200).");
 
         api.MapGet("/reservations/{id:int}", GetAsync)
@@ -41,10 +57,10 @@ public static class ApiEndpoints
 
         api.MapPost("/reservations", CreateAsync).RequireAuthorization(BookPolicy)
             .WithSummary("Books an environment (or any) at a start (or the earliest free slot). Idempotency-Key makes a retry safe.")
-            .ProducesProblem(409).ProducesProblem(422).ProducesProblem(403);
+            .ProducesProblem(400).ProducesProblem(409).ProducesProblem(422).ProducesProblem(403).ProducesProblem(413);
 
         api.MapPatch("/reservations/{id:int}", ChangeAsync).RequireAuthorization(BookPolicy)
-            .WithSummary("Moves, resizes or extends a reservation.").ProducesProblem(409).ProducesProblem(422).ProducesProblem(404);
+            .WithSummary("Moves, resizes or extends a reservation.").ProducesProblem(400).ProducesProblem(413).ProducesProblem(409).ProducesProblem(422).ProducesProblem(404);
 
         api.MapDelete("/reservations/{id:int}", async (int id, BookingService booking, ApiQueries queries, ClaimsPrincipal user, CancellationToken ct) =>
                 await Respond(await booking.CancelAsync(id, user.ToActor(), ct), queries, ct))
@@ -100,7 +116,8 @@ public static class ApiEndpoints
         var reservation = await queries.ReservationAsync(id, ct);
         if (reservation is null) return Problem(404, "Not found", $"Reservation {id} does not exist.");
         if (waitForChangeFrom is null) return TypedResults.Ok(reservation);
-        if (!Enum.TryParse<ReservationState>(waitForChangeFrom, ignoreCase: true, out var from))
+        if (!Enum.GetNames<ReservationState>().Contains(waitForChangeFrom, StringComparer.OrdinalIgnoreCase)
+            || !Enum.TryParse<ReservationState>(waitForChangeFrom, ignoreCase: true, out var from))
             return Problem(422, "Unknown state", $"waitForChangeFrom must be one of {string.Join(", ", Enum.GetNames<ReservationState>())}.");
 
         // Long poll: wake on any event about this reservation, re-read, answer as soon as the state differs or the wait ends.
@@ -133,6 +150,7 @@ public static class ApiEndpoints
     {
         if (idempotencyKey is { Length: > 100 } || idempotencyKey is { Length: 0 })
             return Problem(422, "Bad Idempotency-Key", "An Idempotency-Key has 1 to 100 characters (a UUID is a good choice).");
+        if (!Enum.IsDefined(body.TestKind)) return BadInput("testKind", $"testKind must be one of {string.Join(", ", Enum.GetNames<TestKind>())}.");
         // Checked here, before an "earliest" search for a slot of that length; the booking service checks the times again as it books.
         var duration = TimeSpan.FromMinutes(body.DurationMinutes);
         if (BookingRules.CheckDuration(duration, rules.CurrentValue) is { } badDuration) return Problem(422, "Bad duration", badDuration);
@@ -151,10 +169,10 @@ public static class ApiEndpoints
             if (slot is null) return Problem(409, "No free slot", "No free slot of that length within the booking horizon.");
             (environmentId, start) = (slot.EnvironmentId, slot.StartUtc);
         }
-        else if (DateTime.TryParse(body.Start, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed))
-            start = DateTime.SpecifyKind(parsed, DateTimeKind.Utc);
+        else if (ApiInput.ParseTime("start", body.Start) is var (parsed, error) && error is not null)
+            return BadInput("start", error + " Or send \"earliest\".");
         else
-            return Problem(422, "Bad start", "start must be an ISO 8601 UTC time such as 2026-12-01T14:00:00Z, or \"earliest\".");
+            start = parsed;
 
         var result = await booking.BookAsync(new BookingRequest(environmentId, start, duration, body.Title, body.TestKind, body.TestSpec, idempotencyKey),
             user.ToActor(), ct);
@@ -162,14 +180,29 @@ public static class ApiEndpoints
     }
 
     private static async Task<IResult> ChangeAsync(int id, ChangeReservationRequest body, BookingService booking, ApiQueries queries, ClaimsPrincipal user,
-        CancellationToken ct)
+        IOptionsMonitor<BookingOptions> rules, CancellationToken ct)
     {
+        DateTime? startUtc = null, endUtc = null;
+        if (body.StartUtc is not null && ApiInput.ParseTime("startUtc", body.StartUtc) is var (s, startError))
+        {
+            if (startError is not null) return BadInput("startUtc", startError);
+            startUtc = s;
+        }
+        if (body.EndUtc is not null && ApiInput.ParseTime("endUtc", body.EndUtc) is var (e, endError))
+        {
+            if (endError is not null) return BadInput("endUtc", endError);
+            endUtc = e;
+        }
+        // No extension longer than the longest reservation can be right, and bounding it keeps the date arithmetic in range.
+        var longest = (int)rules.CurrentValue.MaxDuration.TotalMinutes;
+        if (body.ExtendMinutes is < 0 or > 0 && Math.Abs((long)body.ExtendMinutes.Value) > longest)
+            return BadInput("extendMinutes", $"extendMinutes must lie between -{longest} and {longest}.");
         var current = await queries.ReservationAsync(id, ct);
         if (current is null) return Problem(404, "Not found", $"Reservation {id} does not exist.");
         var environmentId = await queries.EnvironmentIdAsync(body.Environment ?? current.Environment, ct);
         if (environmentId is null) return Problem(422, "Unknown environment", $"There is no environment '{body.Environment}'.");
-        var start = body.StartUtc?.ToUniversalTime() ?? current.StartUtc;
-        var end = body.EndUtc?.ToUniversalTime() ?? (body.StartUtc is not null ? start + (current.EndUtc - current.StartUtc) : current.EndUtc);
+        var start = startUtc ?? current.StartUtc;
+        var end = endUtc ?? (startUtc is not null ? start + (current.EndUtc - current.StartUtc) : current.EndUtc);
         if (body.ExtendMinutes is { } extend) end = end.AddMinutes(extend);
         return await Respond(await booking.MoveAsync(id, environmentId.Value, start, end, user.ToActor(), ct), queries, ct);
     }
@@ -210,4 +243,8 @@ public static class ApiEndpoints
     }
 
     private static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(detail, statusCode: status, title: title);
+
+    /// <summary>A value the API cannot take (no offset, out of range, unknown): 400, naming the field.</summary>
+    private static ProblemHttpResult BadInput(string field, string detail) =>
+        TypedResults.Problem(detail, statusCode: 400, title: "Bad request", extensions: new Dictionary<string, object?> { ["field"] = field });
 }
