@@ -39,7 +39,7 @@ public sealed partial class BookingService(
         foreach (var environment in environments.List)
         {
             Reservation? reservation = null;
-            var outcome = await guard.RunAsync(SlotClaim.Reservation(environment.Id, request.StartUtc, request.EndUtc, actor), async db =>
+            var outcome = await guard.RunAsync(SlotClaim.Reservation(environment.Id, request.StartUtc, request.EndUtc, actor) with { IdempotencyKey = request.IdempotencyKey }, async db =>
             {
                 // Built anew on every attempt: a retried unit must not carry keys from a failed one.
                 reservation = new Reservation

@@ -15,6 +15,9 @@ public sealed record SlotClaim(int EnvironmentId, DateTime StartUtc, DateTime En
     /// <summary>The reservation being moved, which does not conflict with itself.</summary>
     public int? Moving { get; init; }
 
+    /// <summary>The booking request's Idempotency-Key: looked up again under the row lock, where a retry cannot miss its own first request.</summary>
+    public string? IdempotencyKey { get; init; }
+
     public static SlotClaim Reservation(int environmentId, DateTime startUtc, DateTime endUtc, Actor booker, int? moving = null) =>
         new(environmentId, startUtc, endUtc) { Booker = booker, Moving = moving };
 
@@ -84,6 +87,11 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
             environment = environment.Where(e => e.State != EnvironmentState.Quarantined && e.State != EnvironmentState.Retired);
         if (await environment.ExecuteUpdateAsync(s => s.SetProperty(e => e.BookingVersion, e => e.BookingVersion + 1), ct) == 0)
             return new GuardOutcome([], "That environment was just taken out of service and cannot be booked.");
+
+        // A retry may have passed the caller's early key lookup while its first request still held this lock.
+        if (claim is { Booker: { } owner, IdempotencyKey: { } key }
+            && await db.Reservations.AnyAsync(r => r.OwnerId == owner.Id && r.IdempotencyKey == key, ct))
+            return new GuardOutcome([], DuplicateKey: true);
 
         if (claim.Booker is { } booker && await CheckUserLimitsAsync(db, booker, claim, ct) is { } limit)
             return new GuardOutcome([], Limit: limit);
