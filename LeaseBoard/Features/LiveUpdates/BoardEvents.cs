@@ -14,6 +14,7 @@ namespace LeaseBoard.Features.LiveUpdates;
 [JsonDerivedType(typeof(EnvironmentChanged), "environment")]
 [JsonDerivedType(typeof(RunProgressed), "run")]
 [JsonDerivedType(typeof(NotificationsChanged), "notifications")]
+[JsonDerivedType(typeof(ApiTokenRevoked), "token-revoked")]
 public abstract record BoardEvent
 {
     public string? Origin { get; init; }
@@ -44,6 +45,9 @@ public sealed record RunProgressed(int ReservationId, int EnvironmentId, int Pro
 
 /// <summary>A user has new or changed notifications: their bell re-reads its count (on whichever instance it is open).</summary>
 public sealed record NotificationsChanged(string UserId) : BoardEvent;
+
+/// <summary>A personal access token was revoked: every instance forgets the validation it keeps of it.</summary>
+public sealed record ApiTokenRevoked(string Prefix) : BoardEvent;
 
 /// <summary>
 /// The in-process publisher of board events. Handlers must not block: Blazor components hand the

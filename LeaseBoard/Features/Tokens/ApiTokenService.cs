@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
+using LeaseBoard.Features.LiveUpdates;
 using Microsoft.EntityFrameworkCore;
 
 namespace LeaseBoard.Features.Tokens;
@@ -12,10 +14,38 @@ public sealed record ApiTokenRow(int Id, string Name, ApiScope Scope, string Pre
 /// <summary>The secret is shown once, in <see cref="Token"/>; it is never stored.</summary>
 public sealed record CreatedApiToken(ApiTokenRow Row, string Token);
 
-/// <summary>Creates, lists, revokes and checks personal access tokens (<c>lb_&lt;prefix&gt;_&lt;secret&gt;</c>).</summary>
-public sealed class ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimeProvider clock)
+/// <summary>
+/// Creates, lists, revokes and checks personal access tokens (<c>lb_&lt;prefix&gt;_&lt;secret&gt;</c>).
+/// A token found valid is remembered for <see cref="RecheckAfter"/>, so an API call does not pay a database
+/// round trip for its token: a revocation forgets it at once, here and (through the board events' relay) on
+/// every other instance; the recheck bounds anything else that changes a token row behind our back.
+/// </summary>
+public sealed class ApiTokenService : IDisposable
 {
     public const int MaxLifetimeDays = 365;
+    public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(30);
+
+    private readonly IDbContextFactory<LeaseBoardDb> dbs;
+    private readonly TimeProvider clock;
+    private readonly BoardEvents events;
+    private readonly ConcurrentDictionary<string, Validated> _validated = new(StringComparer.Ordinal);
+    private readonly IDisposable _revocations;
+
+    /// <summary>A token row found valid at <paramref name="CheckedUtc"/>.</summary>
+    private sealed record Validated(ApiToken Token, DateTime CheckedUtc);
+
+    public ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimeProvider clock, BoardEvents events)
+    {
+        this.dbs = dbs;
+        this.clock = clock;
+        this.events = events;
+        _revocations = events.Subscribe(e =>
+        {
+            if (e is ApiTokenRevoked revoked) _validated.TryRemove(revoked.Prefix, out _);
+            return Task.CompletedTask;
+        });
+    }
+
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public async Task<(CreatedApiToken? Created, string? Error)> CreateAsync(Actor owner, string name, ApiScope scope, int lifetimeDays, CancellationToken ct = default)
@@ -67,6 +97,8 @@ public sealed class ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimePro
         var whose = token.OwnerId == actor.Id ? "" : $" of {token.OwnerName} ({token.OwnerId})";
         db.AuditEntries.Add(AuditEntry.For(actor, AuditActions.TokenRevoked, $"Token '{token.Name}' ({token.Prefix}){whose} revoked.", clock));
         await db.SaveChangesAsync(ct);
+        _validated.TryRemove(token.Prefix, out _);
+        events.Publish(new ApiTokenRevoked(token.Prefix));
         return true;
     }
 
@@ -82,23 +114,39 @@ public sealed class ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimePro
         return await db.People.AsNoTracking().AnyAsync(p => p.Id == token.OwnerId && p.IsAdmin, ct);
     }
 
-    /// <summary>The token's row when it is valid now (known, matching, not revoked, not expired); records its use.</summary>
+    /// <summary>The token's row when it is valid now (known, matching, not revoked, not expired); records its use to the minute.</summary>
     public async Task<ApiToken?> ValidateAsync(string presented, CancellationToken ct = default)
     {
         var parts = presented.Split('_');
         if (parts is not ["lb", { Length: 10 } prefix, { Length: > 0 }]) return null;
+        var hash = Hash(presented);
+        var now = Now;
+        if (_validated.TryGetValue(prefix, out var known) && now - known.CheckedUtc < RecheckAfter)
+        {
+            if (!CryptographicOperations.FixedTimeEquals(known.Token.SecretHash, hash)) return null;
+            if (known.Token.ExpiresUtc <= now) return null;
+            if (known.Token.LastUsedUtc is { } used && now - used <= TimeSpan.FromMinutes(1)) return known.Token;
+        }
+
         await using var db = await dbs.CreateDbContextAsync(ct);
         var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Prefix == prefix, ct);
-        if (token is null || !CryptographicOperations.FixedTimeEquals(token.SecretHash, Hash(presented))) return null;
-        if (token.RevokedUtc is not null || token.ExpiresUtc <= Now) return null;
-        // Last use is kept to the minute: a write per request would be waste.
-        if (token.LastUsedUtc is null || Now - token.LastUsedUtc > TimeSpan.FromMinutes(1))
+        if (token is null || !CryptographicOperations.FixedTimeEquals(token.SecretHash, hash)) return null;
+        if (token.RevokedUtc is not null || token.ExpiresUtc <= now)
         {
-            token.LastUsedUtc = Now;
+            _validated.TryRemove(prefix, out _);
+            return null;
+        }
+        // Last use is kept to the minute: a write per request would be waste.
+        if (token.LastUsedUtc is null || now - token.LastUsedUtc > TimeSpan.FromMinutes(1))
+        {
+            token.LastUsedUtc = now;
             await db.SaveChangesAsync(ct);
         }
+        _validated[prefix] = new Validated(token, now);
         return token;
     }
+
+    public void Dispose() => _revocations.Dispose();
 
     private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
