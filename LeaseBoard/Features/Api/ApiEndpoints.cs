@@ -162,8 +162,10 @@ public static class ApiEndpoints
             if (environmentId is null) return Problem(422, "Unknown environment", $"There is no environment '{body.Environment}'; use a key from GET /api/v1/environments or \"any\".");
         }
 
+        var requestedEnvironment = environmentId; // before "earliest" picks a lane for "any"
         DateTime start;
-        if (string.Equals(body.Start, "earliest", StringComparison.OrdinalIgnoreCase))
+        var explicitStart = !string.Equals(body.Start, "earliest", StringComparison.OrdinalIgnoreCase);
+        if (!explicitStart)
         {
             var slot = await booking.NextFreeSlotAsync(duration, environmentId, null, ct);
             if (slot is null) return Problem(409, "No free slot", "No free slot of that length within the booking horizon.");
@@ -176,8 +178,21 @@ public static class ApiEndpoints
 
         var result = await booking.BookAsync(new BookingRequest(environmentId, start, duration, body.Title, body.TestKind, body.TestSpec, idempotencyKey),
             user.ToActor(), ct);
+        if (result.Replayed && !SameBooking(result.Reservation!, body, requestedEnvironment, explicitStart ? start : null, duration))
+            return Problem(422, "Idempotency-Key reused",
+                $"This Idempotency-Key was already used for another request (reservation {result.Reservation!.Id}); send a new key for a new booking.");
         return await Respond(result, queries, ct, created: true);
     }
+
+    /// <summary>
+    /// Whether a replayed reservation is what this body asks for: a key sent again with another body is a client
+    /// bug, not a retry. "any" and "earliest" match whatever lane and start the first request got.
+    /// </summary>
+    private static bool SameBooking(Reservation booked, CreateReservationRequest body, int? environmentId, DateTime? start, TimeSpan duration) =>
+        (environmentId is null || booked.EnvironmentId == environmentId)
+        && (start is null || booked.StartUtc == start)
+        && booked.EndUtc - booked.StartUtc == duration
+        && booked.Title == (body.Title ?? "").Trim() && booked.TestKind == body.TestKind && booked.TestSpec == (body.TestSpec?.Trim() ?? "");
 
     private static async Task<IResult> ChangeAsync(int id, ChangeReservationRequest body, BookingService booking, ApiQueries queries, ClaimsPrincipal user,
         IOptionsMonitor<BookingOptions> rules, CancellationToken ct)
