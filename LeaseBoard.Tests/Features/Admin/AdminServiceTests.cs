@@ -51,9 +51,9 @@ public sealed class AdminServiceTests
         var lease = await RunningLeaseAsync(h);
         var other = new Actor("local:other-admin", "Other admin", IsAdmin: true);
 
-        var results = await h.DriveAsync(() => Task.WhenAll(
-            h.Admin.ForceReleaseAsync(Admin, h.Env(1).Id, "first"),
-            h.Admin.ForceReleaseAsync(other, h.Env(1).Id, "second")));
+        var results = await h.DriveAsync(() => AtOnce.RunAsync(
+            () => h.Admin.ForceReleaseAsync(Admin, h.Env(1).Id, "first"),
+            () => h.Admin.ForceReleaseAsync(other, h.Env(1).Id, "second")));
 
         Assert.Single(results, r => r.Succeeded);
         Assert.Single(results, r => r.Outcome == AdminOutcome.Refused);
@@ -73,9 +73,13 @@ public sealed class AdminServiceTests
         await using var h = await LeaseHarness.CreateAsync();
         var lease = await RunningLeaseAsync(h);
 
-        await h.DriveAsync(() => Task.WhenAll(
-            h.Admin.ForceReleaseAsync(Admin, h.Env(1).Id, "racing the owner"),
-            h.Booking.ReleaseAsync(lease.Id, TestActors.Ana).ContinueWith(_ => h.Engine.CheckRunAsync(lease.Id, CancellationToken.None)).Unwrap()));
+        await h.DriveAsync(() => AtOnce.RunAsync(
+            () => h.Admin.ForceReleaseAsync(Admin, h.Env(1).Id, "racing the owner"),
+            async () =>
+            {
+                await h.Booking.ReleaseAsync(lease.Id, TestActors.Ana);
+                await h.Engine.CheckRunAsync(lease.Id, CancellationToken.None);
+            }));
 
         await h.AdvanceUntilAsync(async () => (await h.EnvironmentAsync(1)).State == EnvironmentState.Available, TimeSpan.FromMinutes(10), "cleaned up");
         var ended = await h.ReservationAsync(lease.Id);
@@ -114,9 +118,9 @@ public sealed class AdminServiceTests
         await using var h = await LeaseHarness.CreateAsync();
         var other = new Actor("local:other-admin", "Other admin", IsAdmin: true);
 
-        var results = await h.DriveAsync(() => Task.WhenAll(
-            h.Admin.QuarantineAsync(Admin, h.Env(3).Id, "reason one", andForceRelease: false),
-            h.Admin.QuarantineAsync(other, h.Env(3).Id, "reason two", andForceRelease: false)));
+        var results = await h.DriveAsync(() => AtOnce.RunAsync(
+            () => h.Admin.QuarantineAsync(Admin, h.Env(3).Id, "reason one", andForceRelease: false),
+            () => h.Admin.QuarantineAsync(other, h.Env(3).Id, "reason two", andForceRelease: false)));
 
         Assert.Single(results, r => r.Succeeded);
         Assert.Contains("already quarantined", Assert.Single(results, r => r.Outcome == AdminOutcome.Refused).Message);

@@ -12,7 +12,10 @@ namespace LeaseBoard.Features.Admin;
 /// The admin actions. Each one authorises on the server (the <see cref="Actor"/> comes from the
 /// server-side principal; a non-admin gets <see cref="AdminResult.Forbidden"/> and nothing changes),
 /// requires a reason, and writes one audit entry with the reason and what happened — also when two
-/// admins act at once and the second finds nothing left to do.
+/// admins act at once and the second finds nothing left to do. Where an action changes the database, its
+/// audit entry is written in the same save as the change (see <see cref="AdminAudit"/>): a change that
+/// fails leaves no entry claiming it was done, and one that is done always has its entry, even if a later
+/// step (relocating reservations, starting due leases) then fails.
 /// </summary>
 public sealed partial class AdminService(
     IDbContextFactory<LeaseBoardDb> dbs,
@@ -31,21 +34,23 @@ public sealed partial class AdminService(
     public FaultProfile FaultsOf(string environmentKey) => care.FaultsOf(environmentKey);
 
     public Task<AdminResult> ForceReleaseAsync(Actor actor, int environmentId, string reason, CancellationToken ct = default) =>
-        ActAsync(actor, environmentId, reason, AuditActions.AdminForceRelease, ct, async environment =>
+        ActAsync(actor, environmentId, reason, AuditActions.AdminForceRelease, ct, async (environment, audit) =>
         {
             var current = await CurrentLeaseIdAsync(environment.Id, ct);
             if (current is null) return AdminResult.Refused($"Nothing to force-release: no lease is running on {environment.Name}.");
-            var released = await engine.ForceReleaseAsync(current.Value, reason, actor, ct);
+            var released = await engine.ForceReleaseAsync(current.Value, reason, actor, ct,
+                alongside: (db, message) => audit.AddTo(db, AdminResult.Done(message)));
             return released.Done ? AdminResult.Done(released.Message) : AdminResult.Refused(released.Message);
         });
 
     public Task<AdminResult> QuarantineAsync(Actor actor, int environmentId, string reason, bool andForceRelease, CancellationToken ct = default) =>
-        ActAsync(actor, environmentId, reason, AuditActions.AdminQuarantine, ct, async environment =>
+        ActAsync(actor, environmentId, reason, AuditActions.AdminQuarantine, ct, async (environment, audit) =>
         {
             var released = "";
             if (andForceRelease && await CurrentLeaseIdAsync(environment.Id, ct) is { } lease)
                 released = " " + (await engine.ForceReleaseAsync(lease, reason, actor, ct)).Message;
-            var relocations = await care.QuarantineAsync(environment.Id, reason, actor, ct);
+            var relocations = await care.QuarantineAsync(environment.Id, reason, actor, ct,
+                alongside: db => audit.AddTo(db, AdminResult.Done($"{environment.Name} quarantined; its upcoming reservations are moved or marked at risk.{released}")));
             if (relocations is null)
                 return AdminResult.Refused($"{environment.Name} is already {(await StateOfAsync(environment.Id, ct)).ToString().ToLowerInvariant()}.{released}");
             var leaseNote = andForceRelease || await CurrentLeaseIdAsync(environment.Id, ct) is null ? "" : " The running lease was left alone.";
@@ -56,7 +61,7 @@ public sealed partial class AdminService(
         });
 
     public Task<AdminResult> ReturnToServiceAsync(Actor actor, int environmentId, string reason, bool evenIfUnhealthy, CancellationToken ct = default) =>
-        ActAsync(actor, environmentId, reason, AuditActions.AdminReturn, ct, async environment =>
+        ActAsync(actor, environmentId, reason, AuditActions.AdminReturn, ct, async (environment, audit) =>
         {
             if (environment.State != EnvironmentState.Quarantined)
                 return AdminResult.Refused($"{environment.Name} is {environment.State.ToString().ToLowerInvariant()}, not quarantined.");
@@ -64,14 +69,30 @@ public sealed partial class AdminService(
             if (report.Status == HealthStatus.Unhealthy && !evenIfUnhealthy)
                 return AdminResult.Refused($"{environment.Name} stays quarantined: its health check failed ({report.Detail}). Fix it, or return it anyway.");
 
+            // A lease that ends (or is force-released) while its environment is quarantined gets no cleanup, and a
+            // quarantine may come from a failed reset; nothing records whether it was reset since its last run, so an
+            // idle environment is always reset before it takes leases again. A leased one is cleaned when its lease ends.
+            var leasedBefore = await HasOpenRunAsync(environment.Id, ct);
+            if (!leasedBefore && await care.ResetQuarantinedAsync(environment, ct) is { } failure)
+                return AdminResult.Refused($"{environment.Name} stays quarantined: the reset before returning it failed ({failure}). Fix it and try again.");
+
             await using var db = await dbs.CreateDbContextAsync(ct);
             var current = await db.Environments.FirstAsync(e => e.Id == environment.Id, ct);
             if (current.State != EnvironmentState.Quarantined) return AdminResult.Refused($"{environment.Name} was changed meanwhile: it is {current.State}.");
             var leased = await db.TestRuns.AnyAsync(r => r.EnvironmentId == environment.Id && TestRunStates.Open.Contains(r.State), ct);
+            if (leasedBefore && !leased)
+                return AdminResult.Refused($"{environment.Name}'s lease ended just now; look again and retry, so it is reset first.");
             current.State = leased ? EnvironmentState.Leased : EnvironmentState.Available;
             current.StateSinceUtc = Now;
             current.QuarantineReason = current.QuarantinedBy = null;
             current.QuarantinedAtUtc = null;
+            var done = AdminResult.Done($"{environment.Name} is back in service ({current.State.ToString().ToLowerInvariant()}); health {report.Status} ({report.Latency.TotalMilliseconds:0} ms)." +
+                                        (leased ? "" : " It was reset first.") +
+                                        (report.Status == HealthStatus.Unhealthy ? " Returned although unhealthy, as asked." : ""));
+            // Its reservations are no longer at risk: cleared in the same save as the return and its audit entry.
+            foreach (var atRisk in await db.Reservations.Where(r => r.EnvironmentId == environment.Id && r.AtRisk && r.State == ReservationState.Scheduled).ToListAsync(ct))
+                atRisk.AtRisk = false;
+            audit.AddTo(db, done);
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -80,24 +101,20 @@ public sealed partial class AdminService(
             {
                 return AdminResult.Refused($"{environment.Name} was changed meanwhile; look again and retry.");
             }
-            // Its reservations are no longer at risk.
-            await db.Reservations.Where(r => r.EnvironmentId == environment.Id && r.AtRisk && r.State == ReservationState.Scheduled)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.AtRisk, false).SetProperty(r => r.Version, Guid.NewGuid()), ct);
             events.Publish(EnvironmentChanged.Of(current));
             await care.StartDueLeasesAsync(environment.Id, ct);
-            return AdminResult.Done($"{environment.Name} is back in service ({current.State.ToString().ToLowerInvariant()}); health {report.Status} ({report.Latency.TotalMilliseconds:0} ms)." +
-                                    (report.Status == HealthStatus.Unhealthy ? " Returned although unhealthy, as asked." : ""));
+            return done;
         });
 
     public Task<AdminResult> CheckHealthAsync(Actor actor, int environmentId, string reason, CancellationToken ct = default) =>
-        ActAsync(actor, environmentId, reason, AuditActions.AdminCheckHealth, ct, async environment =>
+        ActAsync(actor, environmentId, reason, AuditActions.AdminCheckHealth, ct, async (environment, _) =>
         {
             var report = await care.ProbeHealthAsync(environment.Id, ct);
             return AdminResult.Done($"{environment.Name}: {report.Status}, {report.Latency.TotalMilliseconds:0} ms — {report.Detail}");
         });
 
     public Task<AdminResult> CleanupAsync(Actor actor, int environmentId, string reason, CancellationToken ct = default) =>
-        ActAsync(actor, environmentId, reason, AuditActions.AdminCleanup, ct, async environment =>
+        ActAsync(actor, environmentId, reason, AuditActions.AdminCleanup, ct, async (environment, _) =>
         {
             switch (environment.State)
             {
@@ -130,17 +147,17 @@ public sealed partial class AdminService(
     /// <summary>Blocks <c>[startUtc, endUtc)</c> on the environment; reservations in the way refuse it unless moved or cancelled (their owners are told).</summary>
     public Task<AdminResult> BlockMaintenanceAsync(Actor actor, int environmentId, DateTime startUtc, DateTime endUtc, string reason,
         MaintenanceConflicts conflicts, CancellationToken ct = default) =>
-        ActAsync(actor, environmentId, reason, AuditActions.AdminMaintenance, ct, async environment =>
+        ActAsync(actor, environmentId, reason, AuditActions.AdminMaintenance, ct, async (environment, _) =>
             From(await maintenance.BlockAsync(environment, startUtc, endUtc, reason, conflicts, actor, ct)));
 
     /// <summary>Removes the environment's next maintenance window, or ends the one going on now.</summary>
     public Task<AdminResult> EndMaintenanceAsync(Actor actor, int environmentId, string reason, CancellationToken ct = default) =>
-        ActAsync(actor, environmentId, reason, AuditActions.AdminMaintenanceEnded, ct, async environment =>
+        ActAsync(actor, environmentId, reason, AuditActions.AdminMaintenanceEnded, ct, async (environment, _) =>
             From(await maintenance.EndAsync(environment, ct)));
 
     /// <summary>Sets the simulated framework's faults for one environment (demos, drills).</summary>
     public Task<AdminResult> SetFaultsAsync(Actor actor, int environmentId, FaultProfile faults, bool hangCurrentRun, string reason, CancellationToken ct = default) =>
-        ActAsync(actor, environmentId, reason, AuditActions.AdminFaults, ct, environment =>
+        ActAsync(actor, environmentId, reason, AuditActions.AdminFaults, ct, (environment, _) =>
         {
             if (!care.CanInjectFaults) return Task.FromResult(AdminResult.Refused("Faults can only be injected into the simulated test framework."));
             var hung = care.InjectFaults(environment, faults, hangCurrentRun) ? " Its current run now hangs." : "";
@@ -148,7 +165,7 @@ public sealed partial class AdminService(
         });
 
     private async Task<AdminResult> ActAsync(Actor actor, int environmentId, string reason, string action, CancellationToken ct,
-        Func<TestEnvironment, Task<AdminResult>> act)
+        Func<TestEnvironment, AdminAudit, Task<AdminResult>> act)
     {
         if (!actor.IsAdmin)
         {
@@ -164,16 +181,36 @@ public sealed partial class AdminService(
             environment = await db.Environments.AsNoTracking().FirstOrDefaultAsync(e => e.Id == environmentId, ct);
         if (environment is null) return AdminResult.NotFound(environmentId);
 
-        var result = await act(environment);
-        if (result.Outcome != AdminOutcome.Invalid)
+        var audit = new AdminAudit(actor, action, environment, reason, clock);
+        var result = await act(environment, audit);
+        // Written with the change where the action made one; a refusal (or an action outside the database) is audited now.
+        if (result.Outcome != AdminOutcome.Invalid && !audit.Saved)
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
-            db.AuditEntries.Add(AuditEntry.For(actor, action,
-                $"{actor.DisplayName} on {environment.Name}. Reason: {reason} Outcome: {(result.Succeeded ? "done" : "refused")} — {result.Message}", clock, environment.Id));
+            audit.AddTo(db, result);
             await db.SaveChangesAsync(ct);
         }
         LogActed(actor.Id, action, environment.Key, result.Outcome);
         return result;
+    }
+
+    /// <summary>
+    /// One admin action's audit entry. An action that changes the database adds it to the save that makes the
+    /// change (<see cref="AddTo"/>), so both commit or neither does; <see cref="Saved"/> tells whether one committed.
+    /// </summary>
+    public sealed class AdminAudit(Actor actor, string action, TestEnvironment environment, string reason, TimeProvider clock)
+    {
+        private readonly List<AuditEntry> _added = [];
+
+        public bool Saved => _added.Exists(e => e.Id != 0);
+
+        public void AddTo(LeaseBoardDb db, AdminResult outcome)
+        {
+            var entry = AuditEntry.For(actor, action,
+                $"{actor.DisplayName} on {environment.Name}. Reason: {reason} Outcome: {(outcome.Succeeded ? "done" : "refused")} — {outcome.Message}", clock, environment.Id);
+            _added.Add(entry);
+            db.AuditEntries.Add(entry);
+        }
     }
 
     private static AdminResult From(MaintenanceResult result) =>
@@ -186,6 +223,12 @@ public sealed partial class AdminService(
         await using var db = await dbs.CreateDbContextAsync(ct);
         return await db.Reservations.Where(r => r.EnvironmentId == environmentId && (r.State == ReservationState.Active || r.State == ReservationState.Releasing))
             .OrderByDescending(r => r.StartUtc).Select(r => (int?)r.Id).FirstOrDefaultAsync(ct);
+    }
+
+    private async Task<bool> HasOpenRunAsync(int environmentId, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.TestRuns.AnyAsync(r => r.EnvironmentId == environmentId && TestRunStates.Open.Contains(r.State), ct);
     }
 
     private async Task<EnvironmentState> StateOfAsync(int environmentId, CancellationToken ct)

@@ -26,28 +26,43 @@ public sealed partial class EnvironmentCare(
     private LeaseOptions Options => options.CurrentValue;
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    /// <summary>Probes one environment; slow → Degraded, N failures in a row → Unhealthy, Unhealthy and idle → quarantined.</summary>
+    /// <summary>
+    /// Probes one environment; slow → Degraded, N failures in a row → Unhealthy, Unhealthy and idle → quarantined.
+    /// The quarantine is decided on the environment as it was when the probe began and written in the same save
+    /// as the reading, under the environment's version: if it changed while the framework answered (an admin
+    /// returned it, a lease took it, someone quarantined it), the reading is still recorded but quarantines nothing;
+    /// the next probe decides on fresh facts.
+    /// </summary>
     public async Task<HealthReport> ProbeHealthAsync(int environmentId, CancellationToken ct)
     {
         string key;
+        Guid readVersion;
         await using (var db = await dbs.CreateDbContextAsync(ct))
-            key = await db.Environments.Where(e => e.Id == environmentId).Select(e => e.Key).FirstAsync(ct);
+        {
+            var read = await db.Environments.Where(e => e.Id == environmentId).Select(e => new { e.Key, e.Version }).FirstAsync(ct);
+            (key, readVersion) = (read.Key, read.Version);
+        }
         var report = await MeasureAsync(key, ct);
 
         for (var attempt = 0; attempt < 3; attempt++)
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
             var environment = await db.Environments.FirstAsync(e => e.Id == environmentId, ct);
+            var unchangedSinceRead = environment.Version == readVersion;
             var before = environment.Health;
             Record(db, environment, report);
             if (before != environment.Health)
                 Audit(db, AuditActions.EnvironmentHealthChanged, environment, $"Health {before} → {environment.Health}: {report.Detail}");
+            var quarantine = unchangedSinceRead && environment is { Health: HealthStatus.Unhealthy, State: EnvironmentState.Available };
+            if (quarantine)
+                MarkQuarantined(db, environment, $"Unhealthy: {environment.ConsecutiveHealthFailures} health checks in a row failed ({report.Detail})", Actor.System);
             if (!await SaveAsync(db, ct)) continue;
             Publish(environment);
-
-            if (environment is { Health: HealthStatus.Unhealthy, State: EnvironmentState.Available })
-                await QuarantineAsync(environmentId,
-                    $"Unhealthy: {environment.ConsecutiveHealthFailures} health checks in a row failed ({report.Detail})", Actor.System, ct);
+            if (quarantine)
+            {
+                LogQuarantined(environment.Key, environment.QuarantineReason!);
+                await RelocateUpcomingAsync(environment, ct);
+            }
             return report;
         }
         return report;
@@ -107,7 +122,9 @@ public sealed partial class EnvironmentCare(
     /// free for the same slot, or are marked at risk with a message for the owner.
     /// </summary>
     /// <returns>What became of each upcoming reservation, or null when the environment was not quarantined (it already was, or was retired).</returns>
-    public async Task<IReadOnlyList<Relocation>?> QuarantineAsync(int environmentId, string reason, Actor by, CancellationToken ct, EnvironmentState? onlyFrom = null)
+    /// <param name="alongside">Adds rows (an admin's audit entry) to the same save as the quarantine, so they stand or fall with it.</param>
+    public async Task<IReadOnlyList<Relocation>?> QuarantineAsync(int environmentId, string reason, Actor by, CancellationToken ct, EnvironmentState? onlyFrom = null,
+        Action<LeaseBoardDb>? alongside = null)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -115,18 +132,24 @@ public sealed partial class EnvironmentCare(
             var environment = await db.Environments.FirstAsync(e => e.Id == environmentId, ct);
             if (environment.State is EnvironmentState.Quarantined or EnvironmentState.Retired) return null;
             if (onlyFrom is { } expected && environment.State != expected) return null;
-            environment.State = EnvironmentState.Quarantined;
-            environment.StateSinceUtc = Now;
-            environment.QuarantineReason = reason.Length > 1000 ? reason[..1000] : reason;
-            environment.QuarantinedBy = by.Id;
-            environment.QuarantinedAtUtc = Now;
-            Audit(db, AuditActions.EnvironmentQuarantined, environment, reason, by);
+            MarkQuarantined(db, environment, reason, by);
+            alongside?.Invoke(db);
             if (!await SaveAsync(db, ct)) continue;
             Publish(environment);
             LogQuarantined(environment.Key, reason);
             return await RelocateUpcomingAsync(environment, ct);
         }
         return null;
+    }
+
+    private void MarkQuarantined(LeaseBoardDb db, TestEnvironment environment, string reason, Actor by)
+    {
+        environment.State = EnvironmentState.Quarantined;
+        environment.StateSinceUtc = Now;
+        environment.QuarantineReason = reason.Length > 1000 ? reason[..1000] : reason;
+        environment.QuarantinedBy = by.Id;
+        environment.QuarantinedAtUtc = Now;
+        Audit(db, AuditActions.EnvironmentQuarantined, environment, reason, by);
     }
 
     /// <summary>Moves each upcoming reservation of a quarantined environment to another one free for the same slot, or marks it at risk.</summary>

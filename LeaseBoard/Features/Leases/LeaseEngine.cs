@@ -98,7 +98,9 @@ public sealed partial class LeaseEngine(
     /// concurrency token, so of two admins, or an admin and the lease's own end, exactly one wins),
     /// then its run is stopped graceful → force and the environment cleaned up as for any ended lease.
     /// </summary>
-    public async Task<ForceReleaseResult> ForceReleaseAsync(int reservationId, string reason, Actor by, CancellationToken ct)
+    /// <param name="alongside">Adds rows (an admin's audit entry, given the outcome message) to the same save as the release, so they stand or fall with it.</param>
+    public async Task<ForceReleaseResult> ForceReleaseAsync(int reservationId, string reason, Actor by, CancellationToken ct,
+        Action<LeaseBoardDb, string>? alongside = null)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -111,10 +113,12 @@ public sealed partial class LeaseEngine(
             reservation.Outcome = Rules.Truncate($"Force-released by {by.DisplayName}: {reason}");
             reservation.UpdatedUtc = Now;
             Audit(db, AuditActions.LeaseForceReleased, reservation, $"'{reservation.Title}' of {reservation.OwnerName} force-released: {reason}", by);
+            var message = $"'{reservation.Title}' force-released; its test is being stopped and {reservation.Environment!.Name} cleaned up.";
+            alongside?.Invoke(db, message);
             if (!await SaveAsync(db, ct, () => Publish(reservation, ReservationChange.ForceReleased))) continue;
             LogForceReleased(reservation.Id, by.Id, by.DisplayName);
             await CheckRunAsync(reservationId, ct); // stops the run (or finishes a lease whose run never started)
-            return new ForceReleaseResult(true, $"'{reservation.Title}' force-released; its test is being stopped and {reservation.Environment!.Name} cleaned up.");
+            return new ForceReleaseResult(true, message);
         }
         return new ForceReleaseResult(false, "The lease kept changing while it was being force-released; look again and retry.");
     }
