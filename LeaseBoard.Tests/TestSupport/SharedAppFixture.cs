@@ -11,7 +11,12 @@ namespace LeaseBoard.Tests.TestSupport;
 /// </summary>
 public sealed class SharedAppFixture : IAsyncLifetime
 {
-    public LeaseBoardAppFactory Factory { get; } = new(settings: new Dictionary<string, string?> { ["LeaseBoard:Leases:RunJobServer"] = "true" });
+    public LeaseBoardAppFactory Factory { get; } = new(settings: new Dictionary<string, string?>
+    {
+        ["LeaseBoard:Leases:RunJobServer"] = "true",
+        // Under the in-memory storage's 3-hour cap on every expiry, so a test can tell the retention from the default.
+        ["LeaseBoard:Leases:FailedJobRetention"] = "01:00:00",
+    });
 
     public Uri BaseAddress { get; private set; } = default!;
 

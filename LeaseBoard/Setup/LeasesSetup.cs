@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.Common;
 using Hangfire.InMemory;
 using Hangfire.SqlServer;
 using LeaseBoard.Data;
@@ -44,6 +45,12 @@ public static class LeasesSetup
             })
             // Guid ids: after a restart the new storage must never hand out an id a reservation still remembers.
             : new Hangfire.InMemory.InMemoryStorage(new InMemoryStorageOptions { IdType = InMemoryStorageIdType.Guid }));
+        // This host's filters next to Hangfire's (attributes, global filters): config.UseFilter would add to the process-wide
+        // GlobalJobFilters. The job server and the clients take their filters from this registration.
+        builder.Services.AddSingleton<FailedJobExpiry>();
+        builder.Services.AddSingleton<IJobFilterProvider>(services => new JobFilterProviderCollection(
+            JobFilterProviders.Providers, new JobFilterCollection { services.GetRequiredService<FailedJobExpiry>() }));
+        builder.Services.AddSingleton<RecurringPassLock>();
         builder.Services.AddHangfire((services, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

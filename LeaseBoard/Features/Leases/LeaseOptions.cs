@@ -59,6 +59,10 @@ public sealed class LeaseOptions
     [Range(1, 256, ErrorMessage = "LeaseBoard:Leases:MaxParallelCalls must be between 1 and 256.")]
     public int MaxParallelCalls { get; set; } = 16;
 
+    /// <summary>How long a lease or notification job that failed stays on the dashboard (as Deleted, with its exception) before the job storage expires it.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00", ErrorMessage = "LeaseBoard:Leases:FailedJobRetention must be between 1 minute and 365 days.")]
+    public TimeSpan FailedJobRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Run the Hangfire server in this process (turn off for an instance that only serves pages).</summary>
     public bool RunJobServer { get; set; } = true;
 }

@@ -8,7 +8,8 @@ public sealed class NotificationJobs(NotificationService notifications)
 {
     public const string SweepJobId = "notifications-sweep";
 
-    [AutomaticRetry(Attempts = 0)] // the next minute's sweep is the retry
+    // The next minute's sweep is the retry; a failed sweep ends Deleted with its exception and expires (see FailedJobExpiry).
+    [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
     public async Task SweepAsync(CancellationToken ct)
     {
         await notifications.SendEndsSoonAsync(ct);
