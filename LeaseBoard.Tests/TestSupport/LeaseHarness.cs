@@ -104,6 +104,9 @@ public sealed class LeaseHarness : IAsyncDisposable
         jobs = new ManualLeaseTriggers(Clock);
         services.AddSingleton<ILeaseTriggers>(jobs);
         services.AddSingleton<LeaseJobs>();
+        // The recurring passes' lock lives in the job storage; the harness has no job server, only a storage for the lock.
+        services.AddSingleton<Hangfire.JobStorage>(new Hangfire.InMemory.InMemoryStorage());
+        services.AddSingleton<RecurringPassLock>();
         services.AddNotificationServices();
         services.AddAdminServices();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
