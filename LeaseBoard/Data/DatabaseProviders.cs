@@ -38,6 +38,7 @@ public static class DatabaseProviders
         where TContext : LeaseBoardDb
     {
         services.AddDbContextFactory<TContext>(configure);
+        services.AddSingleton<WriteTurns>();
         services.AddSingleton<IDbContextFactory<LeaseBoardDb>>(sp => new UpcastFactory<TContext>(sp.GetRequiredService<IDbContextFactory<TContext>>()));
         // Scoped context for the health check (and nothing else: code uses the factory).
         services.AddScoped<LeaseBoardDb>(sp => sp.GetRequiredService<IDbContextFactory<TContext>>().CreateDbContext());

@@ -20,6 +20,9 @@ public static class ApiSetup
         var options = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
         builder.Services.AddValidatedOptions<ApiOptions>(ApiOptions.Section);
         builder.Services.AddSingleton<ApiQueries>();
+        builder.Services.AddSingleton<ApiWarmUp>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ApiWarmUp>());
+        builder.Services.AddHealthChecks().AddCheck<ApiWarmUp>("warm-up", tags: ["ready"]);
 
         // Only bearer schemes count here: a browser's cookie never authorises an API call.
         string[] schemes = Principals.UsesEntraId(builder.Configuration)

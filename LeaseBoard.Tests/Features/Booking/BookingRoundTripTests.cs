@@ -22,11 +22,10 @@ public sealed class BookingRoundTripTests(ITestOutputHelper output) : IAsyncLife
     private readonly StatementLog _log = new();
     private LeaseBoardAppFactory _app = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
         _app = new LeaseBoardAppFactory { ConfigureServices = services => services.ConfigureDbContext<SqliteLeaseBoardDb>(o => o.AddInterceptors(_log)) };
-        _ = _app.Server;
-        return Task.CompletedTask;
+        await _app.Services.GetRequiredService<ApiWarmUp>().Warm.WaitAsync(TimeSpan.FromSeconds(60)); // its rehearsals are not the booking counted
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();

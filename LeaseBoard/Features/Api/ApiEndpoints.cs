@@ -227,7 +227,10 @@ public static class ApiEndpoints
         switch (result.Outcome)
         {
             case BookingOutcome.Booked or BookingOutcome.Moved or BookingOutcome.Cancelled or BookingOutcome.Released:
-                var dto = await queries.ReservationAsync(result.Reservation!.Id, ct);
+                // A new booking is answered from what is in hand (it has no run yet); other outcomes re-read what changed.
+                var dto = result is { Outcome: BookingOutcome.Booked, Replayed: false, Reservation.Environment: not null }
+                    ? ApiQueries.ToDto(result.Reservation)
+                    : await queries.ReservationAsync(result.Reservation!.Id, ct);
                 return created && !result.Replayed
                     ? TypedResults.Created($"/api/v1/reservations/{dto!.Id}", dto)
                     : TypedResults.Ok(dto);

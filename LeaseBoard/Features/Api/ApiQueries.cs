@@ -42,11 +42,18 @@ public sealed class ApiQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvider
         }).ToList();
     }
 
-    public async Task<int?> EnvironmentIdAsync(string key, CancellationToken ct)
+    /// <summary>An environment's id by its key. A key names one environment for good (it is retired, never deleted), so a found id is remembered.</summary>
+    public async Task<int?> EnvironmentIdAsync(string? key, CancellationToken ct)
     {
+        if (key is null) return null;
+        if (_environmentIds.TryGetValue(key, out var known)) return known;
         await using var db = await dbs.CreateDbContextAsync(ct);
-        return await db.Environments.Where(e => e.Key == key).Select(e => (int?)e.Id).FirstOrDefaultAsync(ct);
+        var id = await db.Environments.Where(e => e.Key == key).Select(e => (int?)e.Id).FirstOrDefaultAsync(ct);
+        if (id is { } found) _environmentIds.TryAdd(key, found);
+        return id;
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _environmentIds = new(StringComparer.Ordinal);
 
     private static IQueryable<Reservation> Load(IQueryable<Reservation> reservations) =>
         reservations.AsNoTracking().Include(r => r.Environment).Include(r => r.Runs);

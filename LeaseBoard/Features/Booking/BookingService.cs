@@ -39,29 +39,8 @@ public sealed partial class BookingService(
         foreach (var environment in environments.List)
         {
             Reservation? reservation = null;
-            var outcome = await guard.RunAsync(SlotClaim.Reservation(environment.Id, request.StartUtc, request.EndUtc, actor) with { IdempotencyKey = request.IdempotencyKey }, async db =>
-            {
-                // Built anew on every attempt: a retried unit must not carry keys from a failed one.
-                reservation = new Reservation
-                {
-                    EnvironmentId = environment.Id,
-                    OwnerId = actor.Id,
-                    OwnerName = actor.DisplayName,
-                    Title = request.Title.Trim(),
-                    TestKind = request.TestKind,
-                    TestSpec = request.TestSpec?.Trim() ?? "",
-                    StartUtc = request.StartUtc,
-                    EndUtc = request.EndUtc,
-                    IdempotencyKey = request.IdempotencyKey,
-                    CreatedUtc = Now,
-                    UpdatedUtc = Now,
-                };
-                db.Reservations.Add(reservation);
-                await db.SaveChangesAsync(ct);
-                db.AuditEntries.Add(Audit(actor, AuditActions.ReservationBooked, reservation,
-                    $"Booked '{reservation.Title}' on {environment.Key} {TimeText.Utc(reservation.StartUtc)}–{TimeText.Utc(reservation.EndUtc)}."));
-                await db.SaveChangesAsync(ct);
-            }, ct);
+            var outcome = await guard.RunAsync(SlotClaim.Reservation(environment.Id, request.StartUtc, request.EndUtc, actor) with { IdempotencyKey = request.IdempotencyKey },
+                async db => reservation = await WriteBookingAsync(db, environment, request, actor, ct), ct);
 
             if (outcome.DuplicateKey && request.IdempotencyKey is { } duplicate && await ByIdempotencyKeyAsync(actor, duplicate, ct) is { } first)
                 return first;
@@ -93,6 +72,48 @@ public sealed partial class BookingService(
                 : firstConflict.Sentence(UtcRange(firstConflict.Slot), Rules.ChangeoverBuffer);
         var instead = alternatives.Count == 0 ? "" : $" Next free: {string.Join(", ", alternatives.Select(a => $"{a.EnvironmentName} {TimeText.Utc(a.StartUtc)}–{TimeText.Utc(a.EndUtc)}"))}.";
         return BookingResult.Conflicting(firstConflict, suggestion, message + instead) with { Alternatives = alternatives };
+    }
+
+    /// <summary>
+    /// A booking that is rolled back: the whole guarded path of <see cref="BookAsync"/> (candidates, lock, limits,
+    /// conflicts, inserts) and the next-free-slot search, storing nothing, telling no one. It pays the first booking's
+    /// one-time costs (query compilation, the JIT, the connection pool) before real bookings arrive.
+    /// </summary>
+    public async Task RehearseAsync(CancellationToken ct)
+    {
+        var environments = await BookableCandidatesAsync(null, ct);
+        if (environments.List is not [var environment, ..]) return;
+        var rehearsal = new Actor("system:rehearsal", "Rehearsal", IsAdmin: false);
+        var request = new BookingRequest(environment.Id, Now.Date.AddDays(1).AddHours(3), Rules.MinDuration, "Rehearsal", TestKind.Load, "");
+        await guard.RunAsync(SlotClaim.Reservation(environment.Id, request.StartUtc, request.EndUtc, rehearsal) with { Rehearsal = true },
+            db => WriteBookingAsync(db, environment, request, rehearsal, ct), ct);
+        await FreeSlotsAsync(request.Duration, null, request.StartUtc, MaxAlternatives, ct);
+    }
+
+    /// <summary>The reservation and its audit entry, inside the guard's transaction.</summary>
+    private async Task<Reservation> WriteBookingAsync(LeaseBoardDb db, TestEnvironment environment, BookingRequest request, Actor actor, CancellationToken ct)
+    {
+        // Built anew on every attempt: a retried unit must not carry keys from a failed one.
+        var reservation = new Reservation
+        {
+            EnvironmentId = environment.Id,
+            OwnerId = actor.Id,
+            OwnerName = actor.DisplayName,
+            Title = request.Title.Trim(),
+            TestKind = request.TestKind,
+            TestSpec = request.TestSpec?.Trim() ?? "",
+            StartUtc = request.StartUtc,
+            EndUtc = request.EndUtc,
+            IdempotencyKey = request.IdempotencyKey,
+            CreatedUtc = Now,
+            UpdatedUtc = Now,
+        };
+        db.Reservations.Add(reservation);
+        await db.SaveChangesAsync(ct);
+        db.AuditEntries.Add(Audit(actor, AuditActions.ReservationBooked, reservation,
+            $"Booked '{reservation.Title}' on {environment.Key} {TimeText.Utc(reservation.StartUtc)}–{TimeText.Utc(reservation.EndUtc)}."));
+        await db.SaveChangesAsync(ct);
+        return reservation;
     }
 
     /// <summary>Moves and/or resizes a reservation; <paramref name="environmentId"/> changes its lane.</summary>

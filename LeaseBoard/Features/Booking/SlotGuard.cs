@@ -18,6 +18,9 @@ public sealed record SlotClaim(int EnvironmentId, DateTime StartUtc, DateTime En
     /// <summary>The booking request's Idempotency-Key: looked up again under the row lock, where a retry cannot miss its own first request.</summary>
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>A rehearsal runs the whole unit and rolls it back (see <see cref="BookingService.RehearseAsync"/>).</summary>
+    public bool Rehearsal { get; init; }
+
     public static SlotClaim Reservation(int environmentId, DateTime startUtc, DateTime endUtc, Actor booker, int? moving = null) =>
         new(environmentId, startUtc, endUtc) { Booker = booker, Moving = moving };
 
@@ -42,8 +45,9 @@ public sealed record GuardOutcome(IReadOnlyList<ConflictingReservation> Conflict
 /// reservations overlapping the claim plus the changeover buffer and for maintenance in the way, and
 /// only then lets the write insert or update. A fresh context per attempt keeps retries clean.
 /// </summary>
-public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonitor<BookingOptions> options, TimeProvider clock)
+public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonitor<BookingOptions> options, TimeProvider clock, WriteTurns? turns = null)
 {
+    private readonly WriteTurns _turns = turns ?? new WriteTurns();
     private BookingOptions Rules => options.CurrentValue;
 
     public async Task<GuardOutcome> RunAsync(SlotClaim claim, Func<LeaseBoardDb, Task> write, CancellationToken ct)
@@ -53,6 +57,9 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
         return await strategyDb.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
             await using var db = await dbs.CreateDbContextAsync(token);
+            // The whole unit rolls back on any failure, so the savepoints EF would set around each save are waste.
+            db.Database.AutoSavepointsEnabled = false;
+            using var turn = await _turns.TakeAsync(db, token);
             await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, token);
             var outcome = await CheckAsync(db, claim, buffer, token);
             if (outcome is null)
@@ -60,7 +67,8 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
                 try
                 {
                     await write(db);
-                    await transaction.CommitAsync(token);
+                    if (claim.Rehearsal) await transaction.RollbackAsync(token);
+                    else await transaction.CommitAsync(token);
                     return GuardOutcome.Written;
                 }
                 catch (StaleReservationException)
@@ -102,18 +110,29 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
         var overlapping = db.Reservations.AsNoTracking()
             .Where(r => r.EnvironmentId == claim.EnvironmentId && ReservationStates.Live.Contains(r.State) && r.Id != claim.Moving
                         && r.StartUtc < to && r.EndUtc > from)
-            .OrderBy(r => r.StartUtc)
-            .Select(r => new ConflictingReservation(r.Id, r.Title, r.OwnerName, new Slot(r.EnvironmentId, r.Environment!.Key, r.Environment.Name, r.StartUtc, r.EndUtc)));
-        var conflicts = await (claim.IsReservation ? overlapping.Take(1) : overlapping).ToListAsync(ct);
-        if (conflicts.Count > 0) return new GuardOutcome(conflicts);
+            .OrderBy(r => r.StartUtc);
+        if (!claim.IsReservation)
+        {
+            var conflicts = await overlapping.Select(r => new ConflictingReservation(r.Id, r.Title, r.OwnerName,
+                new Slot(r.EnvironmentId, r.Environment!.Key, r.Environment.Name, r.StartUtc, r.EndUtc))).ToListAsync(ct);
+            return conflicts.Count > 0 ? new GuardOutcome(conflicts) : null;
+        }
 
-        if (!claim.IsReservation) return null;
-        // An admin's maintenance window is taken time: a reservation (and its changeover) may not reach into it.
-        var maintenance = await db.MaintenanceWindows.AsNoTracking()
-            .Where(m => m.EnvironmentId == claim.EnvironmentId && m.StartUtc < to && m.EndUtc > claim.StartUtc)
-            .OrderBy(m => m.StartUtc).FirstOrDefaultAsync(ct);
-        return maintenance is null ? null
-            : new GuardOutcome([], $"That environment is blocked for maintenance {TimeText.Utc(maintenance.StartUtc)}–{TimeText.Utc(maintenance.EndUtc)} ({maintenance.Reason}).");
+        // A reservation stops at the first thing in its way: the first overlapping reservation or an admin's
+        // maintenance window (taken time: a reservation and its changeover may not reach into it), in one query.
+        var blockers = await overlapping.Take(1)
+            .Select(r => new { IsMaintenance = false, r.Id, r.Title, r.OwnerName, EnvironmentKey = r.Environment!.Key, EnvironmentName = r.Environment.Name, r.StartUtc, r.EndUtc })
+            .Concat(db.MaintenanceWindows.AsNoTracking()
+                .Where(m => m.EnvironmentId == claim.EnvironmentId && m.StartUtc < to && m.EndUtc > claim.StartUtc)
+                .OrderBy(m => m.StartUtc).Take(1)
+                .Select(m => new { IsMaintenance = true, m.Id, Title = m.Reason, OwnerName = "", EnvironmentKey = "", EnvironmentName = "", m.StartUtc, m.EndUtc }))
+            .ToListAsync(ct);
+        if (blockers.FirstOrDefault(b => !b.IsMaintenance) is { } reservation)
+            return new GuardOutcome([new ConflictingReservation(reservation.Id, reservation.Title, reservation.OwnerName,
+                new Slot(claim.EnvironmentId, reservation.EnvironmentKey, reservation.EnvironmentName, reservation.StartUtc, reservation.EndUtc))]);
+        return blockers.FirstOrDefault() is { } maintenance
+            ? new GuardOutcome([], $"That environment is blocked for maintenance {TimeText.Utc(maintenance.StartUtc)}–{TimeText.Utc(maintenance.EndUtc)} ({maintenance.Title}).")
+            : null;
     }
 
     /// <summary>Per-user limits, checked inside the guard's transaction so that simultaneous bookings cannot slip past them.</summary>
@@ -122,16 +141,18 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
         if (booker.IsAdmin) return null;
         var rules = Rules;
         var now = clock.GetUtcNow().UtcDateTime;
-        var mine = db.Reservations.Where(r => r.OwnerId == booker.Id && r.Id != claim.Moving
-                                              && (r.State == ReservationState.Scheduled || r.State == ReservationState.Active));
-        if (claim.Moving is null && await mine.CountAsync(r => r.EndUtc > now, ct) >= rules.MaxUpcomingPerUser)
-            return $"You already have {rules.MaxUpcomingPerUser} upcoming reservations, the most one person may hold. Cancel one or wait until one has run.";
-
         var weekStart = BookingRules.WeekStart(claim.StartUtc);
         var weekEnd = weekStart.AddDays(7);
-        var booked = await mine.Where(r => r.StartUtc >= weekStart && r.StartUtc < weekEnd)
+        // One query for both limits: the person's live reservations that are upcoming or in the claim's week.
+        var mine = await db.Reservations
+            .Where(r => r.OwnerId == booker.Id && r.Id != claim.Moving && (r.State == ReservationState.Scheduled || r.State == ReservationState.Active)
+                        && (r.EndUtc > now || (r.StartUtc >= weekStart && r.StartUtc < weekEnd)))
             .Select(r => new { r.StartUtc, r.EndUtc }).ToListAsync(ct);
-        var hours = booked.Sum(r => (r.EndUtc - r.StartUtc).TotalHours) + (claim.EndUtc - claim.StartUtc).TotalHours;
+        if (claim.Moving is null && mine.Count(r => r.EndUtc > now) >= rules.MaxUpcomingPerUser)
+            return $"You already have {rules.MaxUpcomingPerUser} upcoming reservations, the most one person may hold. Cancel one or wait until one has run.";
+
+        var hours = mine.Where(r => r.StartUtc >= weekStart && r.StartUtc < weekEnd).Sum(r => (r.EndUtc - r.StartUtc).TotalHours)
+                    + (claim.EndUtc - claim.StartUtc).TotalHours;
         return hours > rules.MaxHoursPerWeekPerUser
             ? $"This would bring you to {hours:0.#} booked hours in the week of {weekStart:yyyy-MM-dd}; the limit is {rules.MaxHoursPerWeekPerUser:0.#} hours per person per week."
             : null;
