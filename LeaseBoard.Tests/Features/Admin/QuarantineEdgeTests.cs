@@ -1,5 +1,6 @@
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Admin;
+using LeaseBoard.Features.Booking;
 using LeaseBoard.Features.Framework;
 using LeaseBoard.Features.LiveUpdates;
 using LeaseBoard.Tests.TestSupport;
@@ -100,5 +101,39 @@ public sealed class QuarantineEdgeTests
         Assert.Equal(EnvironmentState.Quarantined, (await h.EnvironmentAsync(4)).State);
         var audit = Assert.Single(await h.AuditAsync(), a => a.Action == AuditActions.AdminQuarantine);
         Assert.Contains("Reason: disk errors Outcome: done", audit.Details);
+    }
+
+    [Fact]
+    public async Task Maintenance_blocked_and_ended_with_an_interruption_after_the_change_still_have_their_admin_audit_entries()
+    {
+        await using var h = await LeaseHarness.CreateAsync();
+        var id = h.Env(2).Id;
+
+        await InterruptedAtTheChangeAsync(h, id, ct => h.Admin.BlockMaintenanceAsync(Admin, id, h.At(12), h.At(15), "Firmware upgrade", MaintenanceConflicts.Refuse, ct));
+        await InterruptedAtTheChangeAsync(h, id, ct => h.Admin.EndMaintenanceAsync(Admin, id, "Upgrade postponed", ct));
+
+        var audit = await h.AuditAsync();
+        Assert.Contains("Reason: Firmware upgrade Outcome: done", Assert.Single(audit, a => a.Action == AuditActions.AdminMaintenance).Details);
+        Assert.Contains("Reason: Upgrade postponed Outcome: done", Assert.Single(audit, a => a.Action == AuditActions.AdminMaintenanceEnded).Details);
+    }
+
+    /// <summary>Runs an admin action whose caller goes away the moment the change is announced (it was committed then): an audit entry written afterwards is lost.</summary>
+    private static async Task InterruptedAtTheChangeAsync(LeaseHarness h, int environmentId, Func<CancellationToken, Task> act)
+    {
+        using var interrupt = new CancellationTokenSource();
+        using var subscription = h.Events.Subscribe(e =>
+        {
+            if (e is EnvironmentChanged changed && changed.EnvironmentId == environmentId) interrupt.Cancel();
+            return Task.CompletedTask;
+        });
+        try
+        {
+            await h.DriveAsync(() => act(interrupt.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller left; what was committed stays, and its audit entry must be among it.
+        }
+        Assert.True(interrupt.IsCancellationRequested, "the change was announced");
     }
 }

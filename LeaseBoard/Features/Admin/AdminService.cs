@@ -147,13 +147,14 @@ public sealed partial class AdminService(
     /// <summary>Blocks <c>[startUtc, endUtc)</c> on the environment; reservations in the way refuse it unless moved or cancelled (their owners are told).</summary>
     public Task<AdminResult> BlockMaintenanceAsync(Actor actor, int environmentId, DateTime startUtc, DateTime endUtc, string reason,
         MaintenanceConflicts conflicts, CancellationToken ct = default) =>
-        ActAsync(actor, environmentId, reason, AuditActions.AdminMaintenance, ct, async (environment, _) =>
-            From(await maintenance.BlockAsync(environment, startUtc, endUtc, reason, conflicts, actor, ct)));
+        ActAsync(actor, environmentId, reason, AuditActions.AdminMaintenance, ct, async (environment, audit) =>
+            From(await maintenance.BlockAsync(environment, startUtc, endUtc, reason, conflicts, actor, ct,
+                alongside: (db, done) => audit.AddTo(db, AdminResult.Done(done)))));
 
     /// <summary>Removes the environment's next maintenance window, or ends the one going on now.</summary>
     public Task<AdminResult> EndMaintenanceAsync(Actor actor, int environmentId, string reason, CancellationToken ct = default) =>
-        ActAsync(actor, environmentId, reason, AuditActions.AdminMaintenanceEnded, ct, async (environment, _) =>
-            From(await maintenance.EndAsync(environment, ct)));
+        ActAsync(actor, environmentId, reason, AuditActions.AdminMaintenanceEnded, ct, async (environment, audit) =>
+            From(await maintenance.EndAsync(environment, ct, alongside: (db, done) => audit.AddTo(db, AdminResult.Done(done)))));
 
     /// <summary>Sets the simulated framework's faults for one environment (demos, drills).</summary>
     public Task<AdminResult> SetFaultsAsync(Actor actor, int environmentId, FaultProfile faults, bool hangCurrentRun, string reason, CancellationToken ct = default) =>

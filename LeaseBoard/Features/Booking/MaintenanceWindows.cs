@@ -43,15 +43,19 @@ public sealed class MaintenanceWindows(IDbContextFactory<LeaseBoardDb> dbs, Slot
         return windows.Select(m => (m.EnvironmentId, new MaintenanceRow(m.Id, m.StartUtc, m.EndUtc, m.Reason))).ToList();
     }
 
-    /// <summary>Blocks <c>[startUtc, endUtc)</c> on the environment, after moving or cancelling what is in the way if asked.</summary>
+    /// <summary>
+    /// Blocks <c>[startUtc, endUtc)</c> on the environment, after moving or cancelling what is in the way if asked.
+    /// <paramref name="alongside"/> adds to the save that writes the window (the admin's audit entry), with the sentence of what it did.
+    /// </summary>
     public async Task<MaintenanceResult> BlockAsync(TestEnvironment environment, DateTime startUtc, DateTime endUtc, string reason,
-        MaintenanceConflicts conflicts, Actor actor, CancellationToken ct)
+        MaintenanceConflicts conflicts, Actor actor, CancellationToken ct, Action<LeaseBoardDb, string>? alongside = null)
     {
         if (endUtc <= startUtc) return MaintenanceResult.Wrong("The maintenance window must end after it starts.");
         if (endUtc <= Now) return MaintenanceResult.Wrong("The maintenance window lies in the past.");
         if (endUtc - startUtc > MaxLength) return MaintenanceResult.Wrong($"A maintenance window lasts at most {MaxLength.TotalDays:0} days.");
 
         var notes = new List<string>();
+        string Blocked() => $"{environment.Name} is blocked for maintenance {TimeText.Utc(startUtc)}–{TimeText.Utc(endUtc)}.{(notes.Count == 0 ? "" : " " + string.Join(" ", notes))}";
         for (var round = 0; round < 3; round++)
         {
             var outcome = await guard.RunAsync(SlotClaim.Maintenance(environment.Id, startUtc, endUtc), async db =>
@@ -60,12 +64,13 @@ public sealed class MaintenanceWindows(IDbContextFactory<LeaseBoardDb> dbs, Slot
                 {
                     EnvironmentId = environment.Id, StartUtc = startUtc, EndUtc = endUtc, Reason = reason, CreatedBy = actor.Id, CreatedUtc = Now,
                 });
+                alongside?.Invoke(db, Blocked());
                 await db.SaveChangesAsync(ct);
             }, ct);
             if (outcome.Succeeded)
             {
                 events.Publish(EnvironmentChanged.Of(environment));
-                return MaintenanceResult.Blocked($"{environment.Name} is blocked for maintenance {TimeText.Utc(startUtc)}–{TimeText.Utc(endUtc)}.{(notes.Count == 0 ? "" : " " + string.Join(" ", notes))}");
+                return MaintenanceResult.Blocked(Blocked());
             }
             var inTheWay = outcome.Conflicts;
             if (inTheWay.Count == 0) return MaintenanceResult.Refused(outcome.Refusal ?? "The environment kept changing; try again.");
@@ -94,8 +99,8 @@ public sealed class MaintenanceWindows(IDbContextFactory<LeaseBoardDb> dbs, Slot
         return MaintenanceResult.Refused("The environment kept changing; try again.");
     }
 
-    /// <summary>Removes the environment's next maintenance window, or ends the one going on now.</summary>
-    public async Task<MaintenanceResult> EndAsync(TestEnvironment environment, CancellationToken ct)
+    /// <summary>Removes the environment's next maintenance window, or ends the one going on now; <paramref name="alongside"/> as in <see cref="BlockAsync"/>.</summary>
+    public async Task<MaintenanceResult> EndAsync(TestEnvironment environment, CancellationToken ct, Action<LeaseBoardDb, string>? alongside = null)
     {
         var now = Now;
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -106,8 +111,10 @@ public sealed class MaintenanceWindows(IDbContextFactory<LeaseBoardDb> dbs, Slot
         var running = window.StartUtc < now;
         if (running) window.EndUtc = now;
         else db.MaintenanceWindows.Remove(window);
+        var done = $"Maintenance of {environment.Name} {what} {(running ? "ended now" : "removed")}: the time can be booked again.";
+        alongside?.Invoke(db, done);
         await db.SaveChangesAsync(ct);
         events.Publish(EnvironmentChanged.Of(environment));
-        return MaintenanceResult.Blocked($"Maintenance of {environment.Name} {what} {(running ? "ended now" : "removed")}: the time can be booked again.");
+        return MaintenanceResult.Blocked(done);
     }
 }
