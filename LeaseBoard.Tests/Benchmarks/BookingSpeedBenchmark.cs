@@ -279,7 +279,8 @@ internal sealed class BenchmarkApp : IAsyncDisposable
     /// <summary><paramref name="count"/> users named "<paramref name="prefix"/> N": each signs in over HTTP, then gets a token of its own.</summary>
     public async Task<List<string>> UsersAsync(AppProcess app, string prefix, int count)
     {
-        var tokens = new ApiTokenService(new Databases(_dbOptions), TimeProvider.System, new LeaseBoard.Features.LiveUpdates.BoardEvents(Microsoft.Extensions.Logging.Abstractions.NullLogger<LeaseBoard.Features.LiveUpdates.BoardEvents>.Instance));
+        using var tokens = new ApiTokenService(new Databases(_dbOptions), TimeProvider.System,
+            new LeaseBoard.Features.LiveUpdates.BoardEvents(Microsoft.Extensions.Logging.Abstractions.NullLogger<LeaseBoard.Features.LiveUpdates.BoardEvents>.Instance));
         var result = new List<string>();
         for (var i = 1; i <= count; i++)
         {
