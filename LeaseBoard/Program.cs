@@ -10,6 +10,7 @@ builder.AddEnvironments();
 builder.AddLiveUpdates();
 builder.AddBooking();
 builder.AddLeases();
+builder.AddQueue();
 builder.AddNotifications();
 builder.AddAdmin();
 builder.AddWall();

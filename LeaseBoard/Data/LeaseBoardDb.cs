@@ -20,6 +20,7 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
     public DbSet<MaintenanceWindow> MaintenanceWindows => Set<MaintenanceWindow>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<Person> People => Set<Person>();
+    public DbSet<QueueEntry> QueueEntries => Set<QueueEntry>();
     /// <summary>The ASP.NET Core data-protection key ring, shared by every instance on this database (cookies, antiforgery).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -63,6 +64,7 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
             e.Property(x => x.DeadlineJobId).HasMaxLength(64);
             e.Property(x => x.IdempotencyKey).HasMaxLength(100);
             e.HasIndex(x => new { x.OwnerId, x.IdempotencyKey }).IsUnique();
+            e.HasIndex(x => x.QueueEntryId);
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasOne(x => x.Environment).WithMany().HasForeignKey(x => x.EnvironmentId).OnDelete(DeleteBehavior.Restrict);
             e.Ignore(x => x.Duration);
@@ -111,6 +113,25 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
             e.Property(x => x.Reason).HasMaxLength(Rules.ReasonMaxLength);
             e.Property(x => x.CreatedBy).HasMaxLength(256);
             e.HasOne<TestEnvironment>().WithMany().HasForeignKey(x => x.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<QueueEntry>(e =>
+        {
+            e.ToTable("QueueEntries");
+            e.HasIndex(x => new { x.State, x.CreatedUtc });
+            e.HasIndex(x => new { x.OwnerId, x.State });
+            e.HasIndex(x => new { x.OwnerId, x.IdempotencyKey }).IsUnique();
+            e.Property(x => x.OwnerId).HasMaxLength(256);
+            e.Property(x => x.OwnerName).HasMaxLength(256);
+            e.Property(x => x.Title).HasMaxLength(Rules.TitleMaxLength);
+            e.Property(x => x.TestSpec).HasMaxLength(Rules.TestSpecMaxLength);
+            e.Property(x => x.EnvironmentIds).HasMaxLength(400);
+            e.Property(x => x.Outcome).HasMaxLength(1000);
+            e.Property(x => x.IdempotencyKey).HasMaxLength(100);
+            // Ticks: both providers order and compare a bigint; SQLite cannot do arithmetic on a TimeSpan's text.
+            e.Property(x => x.Duration).HasConversion<long>();
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.Ignore(x => x.AllowedEnvironments);
         });
 
         model.Entity<Person>(e =>

@@ -4,6 +4,10 @@ namespace LeaseBoard.Domain;
 public static class AuditActions
 {
     public const string ReservationBooked = "reservation.booked";
+    public const string QueueEntryAdded = "queue.added";
+    public const string QueueEntryPlaced = "queue.placed";
+    public const string QueueEntryExpired = "queue.expired";
+    public const string QueueEntryCancelled = "queue.cancelled";
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
     public const string ReservationMoved = "reservation.moved";

@@ -32,6 +32,9 @@ public sealed class Reservation : IVersioned
     /// <summary>The client's Idempotency-Key of the request that booked it: a retried POST gets this reservation back.</summary>
     public string? IdempotencyKey { get; set; }
 
+    /// <summary>The queue entry this reservation was placed from; null for a person's own booking.</summary>
+    public int? QueueEntryId { get; set; }
+
     public DateTime CreatedUtc { get; set; }
     public DateTime UpdatedUtc { get; set; }
 

@@ -107,6 +107,7 @@ public static class ApiEndpoints
             .RequireAuthorization(BookPolicy)
             .WithSummary("Admin operations on an environment (force-release, quarantine, return, check-health, cleanup), for admin tokens (scope admin) of current admins.");
 
+        api.MapQueueApi();
         return api;
     }
 

@@ -58,6 +58,13 @@ public sealed class ApiQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvider
     private static IQueryable<Reservation> Load(IQueryable<Reservation> reservations) =>
         reservations.AsNoTracking().Include(r => r.Environment).Include(r => r.Runs);
 
+    /// <summary>Every environment's key by id (the queue's environment constraints are ids).</summary>
+    public async Task<Dictionary<int, string>> EnvironmentKeysAsync(CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Environments.AsNoTracking().ToDictionaryAsync(e => e.Id, e => e.Key, ct);
+    }
+
     public static ReservationDto ToDto(Reservation r)
     {
         var run = r.Runs.OrderByDescending(x => x.Id).FirstOrDefault();

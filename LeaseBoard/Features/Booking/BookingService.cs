@@ -75,6 +75,35 @@ public sealed partial class BookingService(
     }
 
     /// <summary>
+    /// A reservation placed from the queue on one environment: the same text and time checks, the same guard (lock,
+    /// buffer, maintenance, the owner's limits) and the same after-change path as <see cref="BookAsync"/>, without the
+    /// suggestions. <paramref name="alongside"/> runs in the guard's transaction after the insert (it marks the queue
+    /// entry placed, and throws <see cref="StaleReservationException"/> when the entry is no longer waiting).
+    /// </summary>
+    public async Task<BookingResult> BookQueuedAsync(BookingRequest request, Actor owner, Func<LeaseBoardDb, Reservation, Task> alongside, CancellationToken ct = default)
+    {
+        var invalid = BookingRules.CheckText(request.Title, request.TestSpec) ?? BookingRules.CheckTimes(request.StartUtc, request.EndUtc, Now, Rules);
+        if (invalid is not null) return BookingResult.Invalid(invalid);
+        var environments = await BookableCandidatesAsync(request.EnvironmentId, ct);
+        if (environments.Error is { } closed || environments.List.Count != 1) return BookingResult.Invalid(environments.Error ?? "Pick one environment.");
+        var environment = environments.List[0];
+        Reservation? reservation = null;
+        var outcome = await guard.RunAsync(SlotClaim.Reservation(environment.Id, request.StartUtc, request.EndUtc, owner), async db =>
+        {
+            reservation = await WriteBookingAsync(db, environment, request, owner, ct);
+            await alongside(db, reservation);
+        }, ct);
+        if (outcome.Stale) return BookingResult.NotFound(0) with { Message = "The queue entry is no longer waiting." };
+        if (outcome.Limit is { } limit) return BookingResult.LimitReached(limit);
+        if (outcome.Conflict is { } conflict) return BookingResult.Conflicting(conflict, null, conflict.Sentence(UtcRange(conflict.Slot), Rules.ChangeoverBuffer));
+        if (outcome.Refusal is { } refusal) return BookingResult.Invalid(refusal);
+        reservation!.Environment = environment;
+        await AfterChangeAsync(reservation, ReservationChange.Booked, ct);
+        LogBooked(reservation.Id, environment.Key, owner.Id);
+        return BookingResult.Booked(reservation, $"Placed on {environment.Name} {TimeText.Utc(reservation.StartUtc)}–{TimeText.Utc(reservation.EndUtc)}.");
+    }
+
+    /// <summary>
     /// A booking that is rolled back: the whole guarded path of <see cref="BookAsync"/> (candidates, lock, limits,
     /// conflicts, inserts) and the next-free-slot search, storing nothing, telling no one. It pays the first booking's
     /// one-time costs (query compilation, the JIT, the connection pool) before real bookings arrive.

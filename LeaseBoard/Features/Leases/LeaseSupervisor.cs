@@ -25,6 +25,7 @@ public sealed partial class LeaseSupervisor(
     ILeaseTriggers jobs,
     IOptionsMonitor<LeaseOptions> options,
     TimeProvider clock,
+    IEnumerable<ISupervisePassListener> listeners,
     ILogger<LeaseSupervisor> logger)
 {
     /// <summary>A Leased environment with no open run for this long was stranded (its run ended without handing it on).</summary>
@@ -74,6 +75,7 @@ public sealed partial class LeaseSupervisor(
         await ForEachLimitedAsync(probes, id => care.ProbeHealthAsync(id, ct), ct);
         var orphans = await StopOrphansAsync(ct);
         var pruned = await PruneAsync(ct);
+        foreach (var listener in listeners) await Guard(() => listener.AfterSuperviseAsync(ct));
 
         var result = new SupervisePassResult(dueStarts.Count, openRuns.Count, stalledCleanups.Count, probes.Count, orphans, pruned,
             Stopwatch.GetElapsedTime(started));

@@ -15,6 +15,7 @@ namespace LeaseBoard.Features.LiveUpdates;
 [JsonDerivedType(typeof(RunProgressed), "run")]
 [JsonDerivedType(typeof(NotificationsChanged), "notifications")]
 [JsonDerivedType(typeof(ApiTokenRevoked), "token-revoked")]
+[JsonDerivedType(typeof(QueueChanged), "queue")]
 public abstract record BoardEvent
 {
     public string? Origin { get; init; }
@@ -45,6 +46,9 @@ public sealed record RunProgressed(int ReservationId, int EnvironmentId, int Pro
 
 /// <summary>A user has new or changed notifications: their bell re-reads its count (on whichever instance it is open).</summary>
 public sealed record NotificationsChanged(string UserId) : BoardEvent;
+
+/// <summary>A queue entry was added, placed, expired or cancelled: queue panels and the wall re-read the queue.</summary>
+public sealed record QueueChanged(int EntryId, string OwnerId, QueueEntryState State, int? ReservationId = null) : BoardEvent;
 
 /// <summary>A personal access token was revoked: every instance forgets the validation it keeps of it.</summary>
 public sealed record ApiTokenRevoked(string Prefix) : BoardEvent;

@@ -31,8 +31,41 @@ public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> 
 
     public void Dispose() => Interlocked.Exchange(ref _subscription, null)?.Dispose();
 
-    private Task OnEventAsync(BoardEvent boardEvent) =>
-        Handles(boardEvent) ? Task.Run(() => HandleAsync((ReservationChanged)boardEvent)) : Task.CompletedTask;
+    private Task OnEventAsync(BoardEvent boardEvent) => boardEvent switch
+    {
+        QueueChanged { IsLocal: true, State: QueueEntryState.Placed or QueueEntryState.Expired } queue => Task.Run(() => HandleQueueAsync(queue)),
+        _ when Handles(boardEvent) => Task.Run(() => HandleAsync((ReservationChanged)boardEvent)),
+        _ => Task.CompletedTask,
+    };
+
+    /// <summary>
+    /// Tells a queue entry's owner that it was placed (once per reservation, like every reservation notification) or
+    /// that it expired (the entry's conditional change to Expired happens once, so this is published once).
+    /// </summary>
+    public async Task HandleQueueAsync(QueueChanged changed)
+    {
+        try
+        {
+            QueueEntry? entry;
+            string? environment = null;
+            await using (var db = await dbs.CreateDbContextAsync())
+            {
+                entry = await db.QueueEntries.AsNoTracking().FirstOrDefaultAsync(e => e.Id == changed.EntryId);
+                if (entry?.ReservationId is { } placed)
+                    environment = await db.Reservations.Where(r => r.Id == placed).Select(r => r.Environment!.Name).FirstOrDefaultAsync();
+            }
+            if (entry is null) return;
+            if (entry.State == QueueEntryState.Placed && entry.ReservationId is { } reservationId)
+                await notifications.NotifyAsync(entry.OwnerId, NotificationKind.QueuePlaced, reservationId,
+                    $"Queued '{entry.Title}' got a slot on {environment}: {entry.Outcome}", CancellationToken.None);
+            else if (entry.State == QueueEntryState.Expired)
+                await notifications.NotifyAsync(entry.OwnerId, NotificationKind.QueueExpired, null, $"Queued '{entry.Title}': {entry.Outcome}", CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogQueueFailed(e, changed.EntryId);
+        }
+    }
 
     /// <summary>
     /// The changes owners hear of, published by this instance: an event relayed from another instance was
@@ -76,6 +109,9 @@ public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> 
             LogFailed(e, changed.ReservationId, changed.Change);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No notification for queue entry {EntryId}")]
+    private partial void LogQueueFailed(Exception exception, int entryId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No notification for reservation {ReservationId} ({Change})")]
     private partial void LogFailed(Exception exception, int reservationId, ReservationChange change);
