@@ -58,6 +58,8 @@ public sealed class LeaseHarness : IAsyncDisposable
     public LeaseBoard.Features.Admin.AdminService Admin => _services.GetRequiredService<LeaseBoard.Features.Admin.AdminService>();
     public LeaseBoard.Features.Notifications.NotificationService Notifications => _services.GetRequiredService<LeaseBoard.Features.Notifications.NotificationService>();
     public LeaseBoard.Features.Notifications.NotificationWatcher NotificationWatcher => _services.GetRequiredService<LeaseBoard.Features.Notifications.NotificationWatcher>();
+    public LeaseBoard.Features.Queue.QueueService Queue => _services.GetRequiredService<LeaseBoard.Features.Queue.QueueService>();
+    public LeaseBoard.Features.Queue.QueuePlacer Placer => _services.GetRequiredService<LeaseBoard.Features.Queue.QueuePlacer>();
     public DateTime Now => Clock.GetUtcNow().UtcDateTime;
 
     /// <summary>Settings under <c>LeaseBoard:</c>, e.g. <c>["Leases:HangTimeout"] = "00:15:00"</c>.</summary>
@@ -109,6 +111,7 @@ public sealed class LeaseHarness : IAsyncDisposable
         services.AddSingleton<RecurringPassLock>();
         services.AddNotificationServices();
         services.AddAdminServices();
+        services.AddQueueServices();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 
