@@ -43,6 +43,39 @@ public sealed class CiScriptTests(SharedAppFixture app, ITestOutputHelper output
         Assert.Contains("LeaseBoard answered 422", stderr);
     }
 
+    [SkippableFact]
+    public async Task With_queue_the_ci_script_waits_in_the_queue_until_placed_then_follows_the_run_and_exits_with_the_outcome()
+    {
+        Skip.If(!File.Exists("/usr/bin/jq") && Environment.GetEnvironmentVariable("CI") != "true", "The CI script needs jq (apt-get install jq); it is not installed here.");
+        var (created, _) = await app.Services.GetRequiredService<ApiTokenService>()
+            .CreateAsync(new Domain.Actor("local:ci-bot-3", "CI bot 3", false), "ci script test", Domain.ApiScope.Book, 1);
+        var script = Path.Combine(RepositoryRoot.Find(), "LeaseBoard", "wwwroot", "scripts", "leaseboard-run.sh");
+
+        var (exitCode, stdout, stderr) = await RunAsync(script, created!.Token, "--queue", "--duration", "20", "--title", "CI queued run", "--spec", "duration=0.1");
+
+        output.WriteLine(stdout);
+        output.WriteLine(stderr);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
+        Assert.Contains("Queued entry", stdout);
+        Assert.Contains("Placed as reservation", stdout);
+        Assert.Contains("Passed: Test passed.", stdout);
+    }
+
+    [SkippableFact]
+    public async Task With_queue_the_ci_script_exits_2_with_the_reason_when_the_entry_is_refused()
+    {
+        Skip.If(!File.Exists("/usr/bin/jq") && Environment.GetEnvironmentVariable("CI") != "true", "The CI script needs jq (apt-get install jq); it is not installed here.");
+        var (created, _) = await app.Services.GetRequiredService<ApiTokenService>()
+            .CreateAsync(new Domain.Actor("local:ci-bot-4", "CI bot 4", false), "ci script test", Domain.ApiScope.Book, 1);
+        var script = Path.Combine(RepositoryRoot.Find(), "LeaseBoard", "wwwroot", "scripts", "leaseboard-run.sh");
+
+        var (exitCode, _, stderr) = await RunAsync(script, created!.Token, "--queue", "--duration", "30", "--finish-by", DateTime.UtcNow.AddMinutes(5).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("LeaseBoard answered 422", stderr);
+        Assert.Contains("cannot be met", stderr);
+    }
+
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string script, string token, params string[] args)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -50,6 +83,7 @@ public sealed class CiScriptTests(SharedAppFixture app, ITestOutputHelper output
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment["LEASEBOARD_URL"] = app.BaseAddress.ToString().TrimEnd('/');
         start.Environment["LEASEBOARD_TOKEN"] = token;
+        start.Environment["LEASEBOARD_QUEUE_POLL_SECONDS"] = "1";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
