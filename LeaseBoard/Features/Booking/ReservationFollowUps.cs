@@ -30,7 +30,9 @@ public sealed partial class ReservationFollowUps : IAsyncDisposable
         _events = events;
         _clock = clock;
         _logger = logger;
-        _consumer = Task.Run(ConsumeAsync);
+        // The consumer outlives whichever caller first resolved this singleton: it must not carry that caller's
+        // execution context (its request, activity, logging scope) into every follow-up after it.
+        using (ExecutionContext.SuppressFlow()) _consumer = Task.Run(ConsumeAsync);
     }
 
     /// <summary>Queues the follow-ups of a committed change; the event is taken now, so it carries the committed state.</summary>
