@@ -134,8 +134,10 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
     /// <summary>The same refusals as the locked check's key and slot steps, from committed data, with no lock and no transaction.</summary>
     private async Task<GuardOutcome?> RefusedUnlockedAsync(LeaseBoardDb db, SlotClaim claim, TimeSpan buffer, CancellationToken ct)
     {
-        if (await KeyUsedAsync(db, claim, ct)) return new GuardOutcome([], DuplicateKey: true);
-        return await FirstBlockerAsync(db, claim, Overlapping(db, claim, buffer), buffer, ct);
+        if (await FirstBlockerAsync(db, claim, Overlapping(db, claim, buffer), buffer, ct) is not { } refused) return null;
+        // The key after the slot: two statements are two snapshots, and the blocker seen may be this request's own first
+        // attempt, committed between them — once the slot shows it, the key lookup does too.
+        return await KeyUsedAsync(db, claim, ct) ? new GuardOutcome([], DuplicateKey: true) : refused;
     }
 
     private static async Task<bool> KeyUsedAsync(LeaseBoardDb db, SlotClaim claim, CancellationToken ct) =>
