@@ -91,6 +91,9 @@ public sealed partial class AppProcess : IAsyncDisposable
         foreach (var key in start.Environment.Keys.ToList())
             if (ForeignSettingPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
                 start.Environment.Remove(key);
+        // Test apps warm up briefly; the benchmarks ask for the product's own warm-up.
+        start.Environment["LeaseBoard__Api__WarmUpRounds"] = "3";
+        start.Environment["LeaseBoard__Api__WarmUpJitSettle"] = "00:00:00";
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0"; // Kestrel picks a free loopback port: no race for a port
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";

@@ -22,7 +22,8 @@ public sealed class BookingHarness : IAsyncDisposable
         Environments = environments;
         Events = new BoardEvents(NullLogger<BoardEvents>.Instance);
         var monitor = new StaticOptionsMonitor<BookingOptions>(options);
-        Service = new BookingService(database, monitor, new SlotGuard(database, monitor, clock), clock, Events, [], NullLogger<BookingService>.Instance);
+        FollowUps = new ReservationFollowUps([], Events, clock, NullLogger<ReservationFollowUps>.Instance);
+        Service = new BookingService(database, monitor, new SlotGuard(database, monitor, clock), clock, FollowUps, NullLogger<BookingService>.Instance);
         Queries = new ReservationQueries(database, clock);
     }
 
@@ -31,6 +32,9 @@ public sealed class BookingHarness : IAsyncDisposable
     public BookingOptions Options { get; }
     public List<TestEnvironment> Environments { get; }
     public BoardEvents Events { get; }
+
+    /// <summary>Publishes the service's board events after each change, off the caller's path; <c>DrainedAsync</c> waits for them.</summary>
+    public ReservationFollowUps FollowUps { get; }
     public BookingService Service { get; }
     public ReservationQueries Queries { get; }
 
@@ -52,7 +56,11 @@ public sealed class BookingHarness : IAsyncDisposable
         Service.BookAsync(new BookingRequest(environmentNumber is { } n ? Env(n).Id : null, startUtc, duration, title, TestKind.Load, "users=100"),
             actor ?? TestActors.Ana);
 
-    public ValueTask DisposeAsync() => Database.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await FollowUps.DisposeAsync();
+        await Database.DisposeAsync();
+    }
 }
 
 public static class TestActors

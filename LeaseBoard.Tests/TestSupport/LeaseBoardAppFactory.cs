@@ -32,6 +32,9 @@ public class LeaseBoardAppFactory : WebApplicationFactory<Program>
         _settings["LeaseBoard:Leases:RunJobServer"] = "false";
         // The Development demo reservations would collide with the tests' own bookings.
         _settings["LeaseBoard:DemoData:Enabled"] = "false";
+        // A brief warm-up: the product's (60 rounds, then waiting for the JIT) would cost every test host seconds.
+        _settings["LeaseBoard:Api:WarmUpRounds"] = "3";
+        _settings["LeaseBoard:Api:WarmUpJitSettle"] = "00:00:00";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             _settings[key] = value;
     }

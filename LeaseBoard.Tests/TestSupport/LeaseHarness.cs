@@ -140,6 +140,7 @@ public sealed class LeaseHarness : IAsyncDisposable
         var result = await Booking.BookAsync(new BookingRequest(Env(environment).Id, startUtc, duration, $"Test on env-{environment}", TestKind.Load, spec),
             actor ?? TestActors.Ana);
         Assert.True(result.Succeeded, result.Message);
+        await SettledAsync();
         return result.Reservation!;
     }
 
@@ -180,10 +181,14 @@ public sealed class LeaseHarness : IAsyncDisposable
         return next > Now ? next : Now + TimeSpan.FromSeconds(1);
     }
 
+    /// <summary>Waits for the booking service's follow-ups (the jobs of the changes made so far, and their events).</summary>
+    public Task SettledAsync() => _services.GetRequiredService<ReservationFollowUps>().DrainedAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
     public async Task RunDueAsync(bool supervise = true)
     {
         for (var round = 0; round < 20; round++)
         {
+            await SettledAsync();
             var due = Jobs.TakeDue();
             var superviseNow = supervise && Now >= _nextSupervise;
             if (due.Count == 0 && !superviseNow) return;

@@ -13,6 +13,9 @@ public sealed class WriteTurns
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
 
+    /// <summary>Whether a writer holds its turn now (always false on other providers, which take no turns).</summary>
+    public bool Busy(DbContext db) => _turn.CurrentCount == 0 && db.Database.IsSqlite();
+
     /// <summary>Waits for this writer's turn on SQLite (dispose to end it); null on other providers.</summary>
     public async ValueTask<IDisposable?> TakeAsync(DbContext db, CancellationToken ct)
     {

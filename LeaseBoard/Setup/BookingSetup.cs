@@ -15,6 +15,7 @@ public static class BookingSetup
     public static IServiceCollection AddBookingServices(this IServiceCollection services)
     {
         services.AddSingleton<SlotGuard>();
+        services.AddSingleton<ReservationFollowUps>();
         services.AddSingleton<BookingService>();
         services.AddSingleton<ReservationQueries>();
         services.AddSingleton<BoardSnapshot>();

@@ -6,6 +6,7 @@ using LeaseBoard.Domain;
 using LeaseBoard.Features.Booking;
 using LeaseBoard.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -52,13 +53,15 @@ public sealed class Door
 
 /// <summary>
 /// The app with a door in front of its <see cref="SlotGuard"/> (the guard's first context, after the booking
-/// service's early Idempotency-Key lookup) and one after a booking committed (a reservation lifecycle hook).
+/// service's early Idempotency-Key lookup) and one on the request's path right after a booking's transaction committed.
 /// </summary>
 public sealed class DoorsApiHost() : ApiTestHost(new() { ["LeaseBoard:Api:RequestsPerMinute"] = "100000" }, services =>
 {
     services.AddSingleton(sp => new SlotGuard(new DoorFactory(sp.GetRequiredService<IDbContextFactory<LeaseBoardDb>>(), Doors.Guard),
         sp.GetRequiredService<IOptionsMonitor<BookingOptions>>(), sp.GetRequiredService<TimeProvider>())); // registered after the app's: this one wins
-    services.AddSingleton<IReservationLifecycle>(new DoorAfterCommit(Doors.AfterCommit));
+    var afterCommit = new DoorAfterCommit(Doors.AfterCommit);
+    services.ConfigureDbContext<SqliteLeaseBoardDb>(o => o.AddInterceptors(afterCommit));
+    services.ConfigureDbContext<SqlServerLeaseBoardDb>(o => o.AddInterceptors(afterCommit));
 })
 {
     private static readonly (Door Guard, Door AfterCommit) Doors = (new Door(), new Door());
@@ -77,9 +80,13 @@ public sealed class DoorsApiHost() : ApiTestHost(new() { ["LeaseBoard:Api:Reques
         }
     }
 
-    private sealed class DoorAfterCommit(Door door) : IReservationLifecycle
+    /// <summary>Holds the caller of a committed transaction that wrote a reservation, before the booking service answers.</summary>
+    private sealed class DoorAfterCommit(Door door) : DbTransactionInterceptor
     {
-        public Task ReservationChangedAsync(Reservation reservation, CancellationToken ct) => door.PassAsync();
+        public override async Task TransactionCommittedAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken ct = default)
+        {
+            if (eventData.Context?.ChangeTracker.Entries<Reservation>().Any() == true) await door.PassAsync();
+        }
     }
 }
 

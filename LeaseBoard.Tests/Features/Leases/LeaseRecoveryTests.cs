@@ -242,11 +242,13 @@ public sealed class LeaseRecoveryTests
 
         var moved = await h.Booking.MoveAsync(lease.Id, h.Env(2).Id, h.At(13, 0), h.At(14, 30), TestActors.Ana);
         Assert.True(moved.Succeeded, moved.Message);
+        await h.SettledAsync(); // the jobs follow the commit, off the caller's path
         var pending = h.Jobs.All.Where(j => j.Argument == lease.Id && !j.Deleted).ToList();
         Assert.True(firstStart.Deleted || !h.Jobs.IsPending(firstStart.Id));
         Assert.Equal([("deadline", h.At(14, 30)), ("start", h.At(13, 0))], pending.Select(j => (j.Kind, j.DueUtc)).OrderBy(j => j.Kind).ToList());
 
         Assert.True((await h.Booking.CancelAsync(lease.Id, TestActors.Ana)).Succeeded);
+        await h.SettledAsync();
         Assert.DoesNotContain(h.Jobs.All, j => j.Argument == lease.Id && !j.Deleted);
         await h.AdvanceAsync(TimeSpan.FromHours(5));
         Assert.Empty((await h.ReservationAsync(lease.Id)).Runs);

@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Text.Json;
 using LeaseBoard.Features.Booking;
 using LeaseBoard.Features.Tokens;
@@ -8,16 +9,17 @@ using Microsoft.Extensions.Options;
 namespace LeaseBoard.Features.Api;
 
 /// <summary>
-/// Warms the API's booking path after start-up, before the instance says it is ready: a rehearsed booking (rolled
-/// back: nothing stored, no event, no job), a token check, the environments read and the JSON of an answer. The
-/// first burst of bookings then pays no query compilation or JIT. <c>/health/ready</c> answers 503 "warming up"
+/// Warms the API's booking path after start-up, before the instance says it is ready: rounds of a rehearsed booking
+/// (rolled back: nothing stored, no event, no job), a token check, the environments read and the JSON of an answer, then
+/// a wait (bounded) until the JIT stops compiling. The first burst of bookings then pays no query compilation and runs
+/// the JIT's optimised code. <c>/health/ready</c> answers 503 "warming up"
 /// until it is done; a warm-up that fails is logged and ends the wait (it only makes the first calls slower).
 /// </summary>
-public sealed partial class ApiWarmUp(BookingService booking, ApiTokenService tokens, ApiQueries queries, IOptions<JsonOptions> json,
+public sealed partial class ApiWarmUp(BookingService booking, ApiTokenService tokens, ApiQueries queries, IOptions<JsonOptions> json, IOptions<ApiOptions> warmUp,
     TimeProvider clock, ILogger<ApiWarmUp> logger) : BackgroundService, IHealthCheck
 {
-    /// <summary>Rounds of the whole path: the second and third reach the JIT's optimised code for the hot methods.</summary>
-    private const int Rounds = 3;
+    /// <summary>How often the settle wait looks at the JIT's count of compiled methods.</summary>
+    private static readonly TimeSpan JitSettleStep = TimeSpan.FromMilliseconds(200);
 
     private readonly TaskCompletionSource _warm = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -28,13 +30,22 @@ public sealed partial class ApiWarmUp(BookingService booking, ApiTokenService to
         var started = clock.GetTimestamp();
         try
         {
-            for (var round = 0; round < Rounds; round++)
+            for (var round = 0; round < warmUp.Value.WarmUpRounds; round++)
             {
                 await booking.RehearseAsync(stoppingToken);
                 await tokens.ValidateAsync("lb_0000000000_rehearsal", stoppingToken); // no such token: the lookup is what warms
                 var environments = await queries.EnvironmentsAsync(stoppingToken);
                 if (environments is [{ Key: var key }, ..]) await queries.EnvironmentIdAsync(key, stoppingToken);
                 JsonSerializer.Serialize(environments, json.Value.SerializerOptions);
+            }
+            // Ready once the JIT has stopped compiling (its optimised versions of the hot methods are in place), or at the limit.
+            var settleStarted = clock.GetTimestamp();
+            for (var compiled = JitInfo.GetCompiledMethodCount(); clock.GetElapsedTime(settleStarted) < warmUp.Value.WarmUpJitSettle;)
+            {
+                await Task.Delay(JitSettleStep, clock, stoppingToken);
+                var now = JitInfo.GetCompiledMethodCount();
+                if (now == compiled) break;
+                compiled = now;
             }
             LogWarm(clock.GetElapsedTime(started).TotalMilliseconds);
         }

@@ -15,8 +15,7 @@ public sealed partial class BookingService(
     IOptionsMonitor<BookingOptions> options,
     SlotGuard guard,
     TimeProvider clock,
-    BoardEvents boardEvents,
-    IEnumerable<IReservationLifecycle> lifecycles,
+    ReservationFollowUps followUps,
     ILogger<BookingService> logger)
 {
     private BookingOptions Rules => options.CurrentValue;
@@ -58,7 +57,7 @@ public sealed partial class BookingService(
             }
 
             reservation!.Environment = environment;
-            await AfterChangeAsync(reservation, ReservationChange.Booked, ct);
+            AfterChange(reservation, ReservationChange.Booked);
             LogBooked(reservation.Id, environment.Key, actor.Id);
             return BookingResult.Booked(reservation, $"Booked {environment.Name} {TimeText.Utc(reservation.StartUtc)}–{TimeText.Utc(reservation.EndUtc)}.");
         }
@@ -206,7 +205,7 @@ public sealed partial class BookingService(
         }
 
         moved!.Environment = environment;
-        await AfterChangeAsync(moved, ReservationChange.Moved, ct);
+        AfterChange(moved, ReservationChange.Moved);
         return BookingResult.Moved(moved, $"Moved to {environment.Name} {TimeText.Utc(startUtc)}–{TimeText.Utc(endUtc)}.");
     }
 
@@ -243,9 +242,9 @@ public sealed partial class BookingService(
             return BookingResult.Conflicting(null, null, "The reservation changed meanwhile (it may just have started). Reload and try again.");
         }
         var byOther = actor.Id != reservation.OwnerId;
-        await AfterChangeAsync(reservation, to == ReservationState.Cancelled
+        AfterChange(reservation, to == ReservationState.Cancelled
             ? byOther ? ReservationChange.CancelledByOther : ReservationChange.Cancelled
-            : ReservationChange.Released, ct);
+            : ReservationChange.Released);
         var message = $"'{reservation.Title}' {verb}.";
         return to == ReservationState.Cancelled ? BookingResult.Cancelled(reservation, message) : BookingResult.Released(reservation, message);
     }
@@ -348,12 +347,8 @@ public sealed partial class BookingService(
 
     private static string UtcRange(Slot slot) => $"{TimeText.Utc(slot.StartUtc)}–{TimeText.Utc(slot.EndUtc)}";
 
-    private async Task AfterChangeAsync(Reservation reservation, ReservationChange change, CancellationToken ct)
-    {
-        foreach (var lifecycle in lifecycles)
-            await lifecycle.ReservationChangedAsync(reservation, ct);
-        boardEvents.Publish(new ReservationChanged(reservation.Id, reservation.EnvironmentId, reservation.State, change));
-    }
+    /// <summary>After the commit: the jobs and the board event follow off the caller's path (see <see cref="ReservationFollowUps"/>).</summary>
+    private void AfterChange(Reservation reservation, ReservationChange change) => followUps.Enqueue(reservation, change);
 
     private AuditEntry Audit(Actor actor, string action, Reservation reservation, string details) =>
         AuditEntry.For(actor, action, details, clock, reservation.EnvironmentId, reservation.Id);
@@ -363,8 +358,9 @@ public sealed partial class BookingService(
 }
 
 /// <summary>
-/// Told after a reservation's slot or state changed, once the change is committed. The lease engine
-/// implements it to (re)schedule its start and deadline jobs.
+/// Told after a reservation's slot or state changed, once the change is committed, off the caller's path and in
+/// commit order (<see cref="ReservationFollowUps"/>). The lease engine implements it to (re)schedule its start and
+/// deadline jobs; an implementation re-reads what it needs, since the reservation may have changed again meanwhile.
 /// </summary>
 public interface IReservationLifecycle
 {

@@ -54,6 +54,11 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
     {
         var buffer = Rules.ChangeoverBuffer;
         await using var strategyDb = await dbs.CreateDbContextAsync(ct);
+        // While another guarded write holds SQLite's one writer, a reservation whose slot committed time already blocks is
+        // refused from a plain read, in parallel, instead of queueing for the writer only to be refused there: the losers
+        // of a burst for one slot answer at once. It refuses only what the check under the lock would refuse as well.
+        if (claim.IsReservation && !claim.Rehearsal && _turns.Busy(strategyDb) && await RefusedUnlockedAsync(strategyDb, claim, buffer, ct) is { } early)
+            return early;
         return await strategyDb.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
             await using var db = await dbs.CreateDbContextAsync(token);
@@ -97,20 +102,12 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
             return new GuardOutcome([], "That environment was just taken out of service and cannot be booked.");
 
         // A retry may have passed the caller's early key lookup while its first request still held this lock.
-        if (claim is { Booker: { } owner, IdempotencyKey: { } key }
-            && await db.Reservations.AnyAsync(r => r.OwnerId == owner.Id && r.IdempotencyKey == key, ct))
-            return new GuardOutcome([], DuplicateKey: true);
+        if (await KeyUsedAsync(db, claim, ct)) return new GuardOutcome([], DuplicateKey: true);
 
         if (claim.Booker is { } booker && await CheckUserLimitsAsync(db, booker, claim, ct) is { } limit)
             return new GuardOutcome([], Limit: limit);
 
-        // A reservation before the claim needs its changeover; one after it too when the claim is a reservation
-        // (a maintenance window needs no cleanup after it).
-        var (from, to) = (claim.StartUtc - buffer, claim.IsReservation ? claim.EndUtc + buffer : claim.EndUtc);
-        var overlapping = db.Reservations.AsNoTracking()
-            .Where(r => r.EnvironmentId == claim.EnvironmentId && ReservationStates.Live.Contains(r.State) && r.Id != claim.Moving
-                        && r.StartUtc < to && r.EndUtc > from)
-            .OrderBy(r => r.StartUtc);
+        var overlapping = Overlapping(db, claim, buffer);
         if (!claim.IsReservation)
         {
             var conflicts = await overlapping.Select(r => new ConflictingReservation(r.Id, r.Title, r.OwnerName,
@@ -118,8 +115,42 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
             return conflicts.Count > 0 ? new GuardOutcome(conflicts) : null;
         }
 
-        // A reservation stops at the first thing in its way: the first overlapping reservation or an admin's
-        // maintenance window (taken time: a reservation and its changeover may not reach into it), in one query.
+        return await FirstBlockerAsync(db, claim, overlapping, buffer, ct);
+    }
+
+    /// <summary>
+    /// The live reservations in the claim's way: one before it needs its changeover, one after it too when the claim is a
+    /// reservation (a maintenance window needs no cleanup after it).
+    /// </summary>
+    private static IOrderedQueryable<Reservation> Overlapping(LeaseBoardDb db, SlotClaim claim, TimeSpan buffer)
+    {
+        var (from, to) = (claim.StartUtc - buffer, claim.IsReservation ? claim.EndUtc + buffer : claim.EndUtc);
+        return db.Reservations.AsNoTracking()
+            .Where(r => r.EnvironmentId == claim.EnvironmentId && ReservationStates.Live.Contains(r.State) && r.Id != claim.Moving
+                        && r.StartUtc < to && r.EndUtc > from)
+            .OrderBy(r => r.StartUtc);
+    }
+
+    /// <summary>The same refusals as the locked check's key and slot steps, from committed data, with no lock and no transaction.</summary>
+    private async Task<GuardOutcome?> RefusedUnlockedAsync(LeaseBoardDb db, SlotClaim claim, TimeSpan buffer, CancellationToken ct)
+    {
+        if (await FirstBlockerAsync(db, claim, Overlapping(db, claim, buffer), buffer, ct) is not { } refused) return null;
+        // The key after the slot: two statements are two snapshots, and the blocker seen may be this request's own first
+        // attempt, committed between them — once the slot shows it, the key lookup does too.
+        return await KeyUsedAsync(db, claim, ct) ? new GuardOutcome([], DuplicateKey: true) : refused;
+    }
+
+    private static async Task<bool> KeyUsedAsync(LeaseBoardDb db, SlotClaim claim, CancellationToken ct) =>
+        claim is { Booker: { } owner, IdempotencyKey: { } key }
+        && await db.Reservations.AnyAsync(r => r.OwnerId == owner.Id && r.IdempotencyKey == key, ct);
+
+    /// <summary>
+    /// A reservation stops at the first thing in its way: the first overlapping reservation or an admin's maintenance
+    /// window (taken time: a reservation and its changeover may not reach into it), in one query.
+    /// </summary>
+    private static async Task<GuardOutcome?> FirstBlockerAsync(LeaseBoardDb db, SlotClaim claim, IQueryable<Reservation> overlapping, TimeSpan buffer, CancellationToken ct)
+    {
+        var to = claim.EndUtc + buffer;
         var blockers = await overlapping.Take(1)
             .Select(r => new { IsMaintenance = false, r.Id, r.Title, r.OwnerName, EnvironmentKey = r.Environment!.Key, EnvironmentName = r.Environment.Name, r.StartUtc, r.EndUtc })
             .Concat(db.MaintenanceWindows.AsNoTracking()

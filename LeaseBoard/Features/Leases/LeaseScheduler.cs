@@ -9,8 +9,10 @@ namespace LeaseBoard.Features.Leases;
 /// Keeps each reservation's delayed jobs in step with its slot: booked → start and deadline jobs;
 /// moved → replaced; cancelled → deleted; released → its run is looked at now.
 /// </summary>
-public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseTriggers jobs, TimeProvider clock) : IReservationLifecycle
+public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseTriggers jobs, TimeProvider clock, WriteTurns? turns = null) : IReservationLifecycle
 {
+    private readonly WriteTurns _turns = turns ?? new WriteTurns();
+
     public async Task ReservationChangedAsync(Reservation reservation, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -37,7 +39,10 @@ public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseTr
                 break;
         }
 
-        if (startJob != current.StartJobId || deadlineJob != current.DeadlineJobId)
+        if (startJob == current.StartJobId && deadlineJob == current.DeadlineJobId) return;
+        // A write after every booking: in the bookings' queue for SQLite's writer, not in Microsoft.Data.Sqlite's busy
+        // sleep, which a booking meeting this statement at the lock would pay too.
+        using (await _turns.TakeAsync(db, ct))
             await db.Reservations.Where(r => r.Id == reservation.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.StartJobId, startJob).SetProperty(r => r.DeadlineJobId, deadlineJob), ct);
     }

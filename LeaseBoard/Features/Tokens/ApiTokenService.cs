@@ -28,15 +28,17 @@ public sealed class ApiTokenService : IDisposable
     private readonly IDbContextFactory<LeaseBoardDb> dbs;
     private readonly TimeProvider clock;
     private readonly BoardEvents events;
+    private readonly WriteTurns turns;
     private readonly ConcurrentDictionary<string, Validated> _validated = new(StringComparer.Ordinal);
     private readonly IDisposable _revocations;
 
     /// <summary>A token row found valid at <paramref name="CheckedUtc"/>.</summary>
     private sealed record Validated(ApiToken Token, DateTime CheckedUtc);
 
-    public ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimeProvider clock, BoardEvents events)
+    public ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimeProvider clock, BoardEvents events, WriteTurns? turns = null)
     {
         this.dbs = dbs;
+        this.turns = turns ?? new WriteTurns();
         this.clock = clock;
         this.events = events;
         _revocations = events.Subscribe(e =>
@@ -140,6 +142,9 @@ public sealed class ApiTokenService : IDisposable
         if (token.LastUsedUtc is null || now - token.LastUsedUtc > TimeSpan.FromMinutes(1))
         {
             token.LastUsedUtc = now;
+            // In the bookings' queue for SQLite's writer: meeting a booking's transaction at the lock would cost this
+            // request (or the booking) Microsoft.Data.Sqlite's busy sleep.
+            using var turn = await turns.TakeAsync(db, ct);
             await db.SaveChangesAsync(ct);
         }
         _validated[prefix] = new Validated(token, now);
