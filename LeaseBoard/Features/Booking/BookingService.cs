@@ -97,7 +97,7 @@ public sealed partial class BookingService(
         if (outcome.Conflict is { } conflict) return BookingResult.Conflicting(conflict, null, conflict.Sentence(UtcRange(conflict.Slot), Rules.ChangeoverBuffer));
         if (outcome.Refusal is { } refusal) return BookingResult.Invalid(refusal);
         reservation!.Environment = environment;
-        await AfterChangeAsync(reservation, ReservationChange.Booked, ct);
+        AfterChange(reservation, ReservationChange.Booked);
         LogBooked(reservation.Id, environment.Key, owner.Id);
         return BookingResult.Booked(reservation, $"Placed on {environment.Name} {TimeText.Utc(reservation.StartUtc)}–{TimeText.Utc(reservation.EndUtc)}.");
     }

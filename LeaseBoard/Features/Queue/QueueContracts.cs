@@ -33,7 +33,4 @@ public sealed record QueueResult(QueueOutcome Outcome, string Message, QueueEntr
 }
 
 /// <summary>What one placement pass did; logged, and read by tests and the simulation.</summary>
-public sealed record QueuePassResult(int Placed, int Expired, int StillWaiting, bool Skipped = false)
-{
-    public static readonly QueuePassResult SkippedPass = new(0, 0, 0, Skipped: true);
-}
+public sealed record QueuePassResult(int Placed, int Expired, int StillWaiting);

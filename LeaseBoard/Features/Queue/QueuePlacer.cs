@@ -31,11 +31,16 @@ public sealed partial class QueuePlacer(
     private BookingOptions Rules => options.CurrentValue;
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    /// <summary>Runs a pass, or, when one is running, asks it to go round once more and returns at once.</summary>
+    /// <summary>
+    /// Returns once a pass that began after this call has run: passes run one at a time, and a call that arrives while
+    /// one runs asks it to go round once more and waits for the lock — the round the running pass added covers it, so it
+    /// returns at once then. Never a request lost between a pass's last round and its release of the lock, and a supervise
+    /// beat that calls this knows the queue was looked at in that beat.
+    /// </summary>
     public async Task<QueuePassResult> RunPassAsync(CancellationToken ct = default)
     {
         Interlocked.Exchange(ref _again, 1);
-        if (!await _pass.WaitAsync(0, ct)) return QueuePassResult.SkippedPass;
+        await _pass.WaitAsync(ct);
         try
         {
             var total = new QueuePassResult(0, 0, 0);
