@@ -55,7 +55,7 @@ public sealed class QueueSimulationBenchmark(ITestOutputHelper output)
         for (var attempt = 0; booked < Bookings && attempt < 2000; attempt++)
         {
             var minutes = 5 * random.Next(6, 37); // 30 min – 3 h
-            var start = BookingRules.CeilToGrid(dayStart.AddMinutes(10 + random.Next(0, 21 * 60)), h.Options());
+            var start = BookingRules.CeilToGrid(dayStart.AddMinutes(10 + random.Next(0, 21 * 60)), new BookingOptions());
             var used = minutes * (0.70 + 0.30 * random.NextDouble());
             var result = await h.Booking.BookAsync(new BookingRequest(null, start, TimeSpan.FromMinutes(minutes), $"Booked {booked}", TestKind.Load,
                 "duration=" + used.ToString("0.0", CultureInfo.InvariantCulture)), new Actor($"local:person-{booked % 10}", $"Person {booked % 10}", false));
@@ -99,9 +99,4 @@ public sealed class QueueSimulationBenchmark(ITestOutputHelper output)
         return new Outcome(busy, booked, entries.Count(e => e.State == QueueEntryState.Placed), entries.Count(e => e.State == QueueEntryState.Expired),
             entries.Count(e => e.State == QueueEntryState.Waiting), waits, gaps, [.. overlaps], watch.Elapsed);
     }
-}
-
-internal static class HarnessBookingOptions
-{
-    public static BookingOptions Options(this LeaseHarness _) => new();
 }
