@@ -210,4 +210,23 @@ public sealed class WallPageDenseTests : WallPageTestBase
         Assert.Contains("repeat(5, minmax(0, 1fr))", grid.GetAttribute("style"));
         Assert.Equal("20 free · 0 running", wall.Find("[data-testid=wall-summary]").TextContent);
     }
+
+    [Fact]
+    public async Task The_banner_shows_the_queue_length_and_a_queued_test_published_on_the_board_updates_it()
+    {
+        var wall = RenderWall();
+        Assert.Equal("queue empty", wall.Find("[data-testid=wall-queue]").TextContent);
+
+        var entry = new QueueEntry { OwnerId = "local:ana", OwnerName = "Ana", Title = "Nightly soak", Duration = TimeSpan.FromMinutes(30), CreatedUtc = Now, UpdatedUtc = Now };
+        await using (var db = Database.CreateDbContext())
+        {
+            db.QueueEntries.AddRange(entry, new QueueEntry { OwnerId = "local:ben", OwnerName = "Ben", Title = "Chaos", Duration = TimeSpan.FromMinutes(20), CreatedUtc = Now, UpdatedUtc = Now },
+                new QueueEntry { OwnerId = "local:ben", OwnerName = "Ben", Title = "Done", Duration = TimeSpan.FromMinutes(20), CreatedUtc = Now, UpdatedUtc = Now, State = QueueEntryState.Placed });
+            await db.SaveChangesAsync();
+        }
+        Services.GetRequiredService<BoardEvents>().Publish(new QueueChanged(entry.Id, entry.OwnerId, QueueEntryState.Waiting));
+        Clock.Advance(WallFeed.CoalesceWindow);
+
+        wall.WaitForAssertion(() => Assert.Equal("2 queued", wall.Find("[data-testid=wall-queue]").TextContent)); // the placed one no longer waits
+    }
 }

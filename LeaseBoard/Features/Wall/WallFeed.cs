@@ -76,7 +76,8 @@ public sealed partial class WallFeed : IDisposable
     private Task OnEvent(BoardEvent boardEvent)
     {
         if (boardEvent is RunProgressed progress) _throttle.Offer(progress);
-        else if (boardEvent is ReservationChanged or EnvironmentChanged) MarkDirty(); // not a user's notifications: no tile shows them
+        // Not a user's notifications: no tile shows them. A queue entry's change moves the banner's queue length.
+        else if (boardEvent is ReservationChanged or EnvironmentChanged or QueueChanged) MarkDirty();
 
         return Task.CompletedTask;
     }

@@ -18,7 +18,8 @@ public sealed record WallEnvironment(
     int Id, string Key, string Name, string Description, EnvironmentState State, DateTime? StateSinceUtc, HealthStatus Health, DateTime? LastHealthCheckUtc,
     int? HealthLatencyMs, string? QuarantineReason, WallLease? Lease, WallNext? Next, IReadOnlyList<WallSample> Samples);
 
-public sealed record WallSnapshot(IReadOnlyList<WallEnvironment> Environments, DateTime LoadedUtc)
+/// <param name="Queued">Tests waiting in the "as soon as possible" queue (issue 16), shown in the banner.</param>
+public sealed record WallSnapshot(IReadOnlyList<WallEnvironment> Environments, DateTime LoadedUtc, int Queued = 0)
 {
     public static readonly WallSnapshot Empty = new([], DateTime.MinValue);
 }
@@ -66,6 +67,8 @@ public sealed class WallQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvide
             .Select(s => new { s.EnvironmentId, Sample = new WallSample(s.AtUtc, s.Status, s.LatencyMs) })
             .ToListAsync(ct);
 
+        var queued = await db.QueueEntries.CountAsync(e => e.State == QueueEntryState.Waiting, ct);
+
         var leaseByEnv = leases.GroupBy(l => l.EnvironmentId).ToDictionary(g => g.Key, g => g.First().Lease);
         var nextByEnv = upcoming.GroupBy(u => u.EnvironmentId).ToDictionary(g => g.Key, g => g.First().Next);
         var samplesByEnv = samples.GroupBy(s => s.EnvironmentId).ToDictionary(g => g.Key, g => (IReadOnlyList<WallSample>)g.Select(s => s.Sample).ToList());
@@ -73,6 +76,6 @@ public sealed class WallQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvide
         var rows = environments.Select(e => new WallEnvironment(
             e.Id, e.Key, e.Name, e.Description, e.State, e.StateSinceUtc, e.Health, e.LastHealthCheckUtc, e.HealthLatencyMs, e.QuarantineReason,
             leaseByEnv.GetValueOrDefault(e.Id), nextByEnv.GetValueOrDefault(e.Id), samplesByEnv.GetValueOrDefault(e.Id) ?? [])).ToList();
-        return new WallSnapshot(rows, now);
+        return new WallSnapshot(rows, now, queued);
     }
 }
