@@ -41,6 +41,9 @@ public sealed partial class AppProcess : IAsyncDisposable
         _pumps = Task.WhenAll(PumpAsync(process.StandardOutput), PumpAsync(process.StandardError));
     }
 
+    /// <summary>The folder of a published app for benchmarks to run instead of the copy next to the tests.</summary>
+    public const string PublishedAppVariable = "LEASEBOARD_BENCHMARK_APP_DIR";
+
     public string Name { get; }
     public string LogPath { get; }
     public int ProcessId => _process.Id;
@@ -63,7 +66,10 @@ public sealed partial class AppProcess : IAsyncDisposable
     public static async Task<AppProcess> StartAsync(string name, string workingDirectory, IReadOnlyDictionary<string, string> environment,
         bool loadTestHooks = false)
     {
-        var output = AppContext.BaseDirectory;
+        // Benchmarks may measure a published build instead (e.g. ReadyToRun): LEASEBOARD_BENCHMARK_APP_DIR names its folder.
+        var output = !loadTestHooks && Environment.GetEnvironmentVariable(PublishedAppVariable) is { Length: > 0 } published
+            ? published
+            : AppContext.BaseDirectory;
         var dll = Path.Combine(output, "LeaseBoard.dll");
         foreach (var required in new[] { dll, Path.Combine(output, "LeaseBoard.runtimeconfig.json"), Path.Combine(output, "LeaseBoard.deps.json") })
             if (!File.Exists(required))
