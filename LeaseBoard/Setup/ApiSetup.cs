@@ -69,7 +69,7 @@ public static class ApiSetup
         builder.Services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(ApiEndpoints.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+            o.AddPolicy(ApiEndpoints.RateLimitPolicy, http => WarmUpToken.IsRehearsal(http.User) ? RateLimitPartition.GetNoLimiter("warm-up") : RateLimitPartition.GetFixedWindowLimiter(
                 ApiCallers.RateLimitKey(http),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.RequestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             o.AddPolicy(CalendarFeeds.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(

@@ -9,6 +9,7 @@ public static class TokensSetup
     public static WebApplicationBuilder AddTokens(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ApiTokenService>();
+        builder.Services.AddSingleton<WarmUpToken>();
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null);
         return builder;
     }

@@ -1,6 +1,9 @@
 using LeaseBoard.Data;
 using LeaseBoard.Features.Api;
 using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Features.Tokens;
+using System.Net;
+using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -38,5 +41,34 @@ public sealed class ApiWarmUpTests(ApiTestHost host) : IClassFixture<ApiTestHost
         using var client = host.Client(null);
         using var ready = await client.GetAsync("/health/ready");
         Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_warm_up_token_books_a_rehearsal_over_HTTP_that_stores_and_announces_nothing_and_is_refused_once_revoked()
+    {
+        var services = host.Factory.Services;
+        await services.GetRequiredService<ApiWarmUp>().Warm.WaitAsync(TimeSpan.FromSeconds(60));
+        var events = new List<BoardEvent>();
+        using var tap = services.GetRequiredService<BoardEvents>().Subscribe(e => { lock (events) events.Add(e); return Task.CompletedTask; });
+        var warmUpToken = services.GetRequiredService<WarmUpToken>();
+        var token = warmUpToken.Issue();
+        using var client = host.Client(token);
+        var request = new { environment = "env-2", start = ApiTestHost.At(9, 4), durationMinutes = 60, title = "Warm-up" };
+
+        using (var booked = await client.PostAsJsonAsync("/api/v1/reservations", request))
+            Assert.True(booked.StatusCode == HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
+        using (var again = await client.PostAsJsonAsync("/api/v1/reservations", request))
+            Assert.True(again.StatusCode == HttpStatusCode.Created, "a rehearsal holds nothing, so the same slot rehearses again: " + await again.Content.ReadAsStringAsync());
+
+        await using (var db = await services.GetRequiredService<IDbContextFactory<LeaseBoardDb>>().CreateDbContextAsync())
+        {
+            Assert.False(await db.Reservations.AnyAsync(r => r.OwnerId == WarmUpToken.CallerId));
+            Assert.False(await db.AuditEntries.AnyAsync(a => a.Actor == WarmUpToken.CallerId));
+        }
+        lock (events) Assert.Empty(events);
+
+        warmUpToken.Revoke();
+        using var refused = await client.PostAsJsonAsync("/api/v1/reservations", request);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 }

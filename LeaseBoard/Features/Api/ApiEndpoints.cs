@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Security.Claims;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Booking;
+using LeaseBoard.Features.Tokens;
 using LeaseBoard.Features.LiveUpdates;
 using LeaseBoard.Features.SignIn;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -178,7 +179,7 @@ public static class ApiEndpoints
             start = parsed;
 
         var result = await booking.BookAsync(new BookingRequest(environmentId, start, duration, body.Title, body.TestKind, body.TestSpec, idempotencyKey),
-            user.ToActor(), ct);
+            WarmUpToken.Rehearsing(user.ToActor(), user), ct);
         if (result.Replayed && !SameBooking(result.Reservation!, body, requestedEnvironment, explicitStart ? start : null, duration))
             return Problem(422, "Idempotency-Key reused",
                 $"This Idempotency-Key was already used for another request (reservation {result.Reservation!.Id}); send a new key for a new booking.");

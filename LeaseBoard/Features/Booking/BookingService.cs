@@ -38,7 +38,7 @@ public sealed partial class BookingService(
         foreach (var environment in environments.List)
         {
             Reservation? reservation = null;
-            var outcome = await guard.RunAsync(SlotClaim.Reservation(environment.Id, request.StartUtc, request.EndUtc, actor) with { IdempotencyKey = request.IdempotencyKey },
+            var outcome = await guard.RunAsync(SlotClaim.Reservation(environment.Id, request.StartUtc, request.EndUtc, actor) with { IdempotencyKey = request.IdempotencyKey, Rehearsal = actor.IsRehearsal },
                 async db => reservation = await WriteBookingAsync(db, environment, request, actor, ct), ct);
 
             if (outcome.DuplicateKey && request.IdempotencyKey is { } duplicate && await ByIdempotencyKeyAsync(actor, duplicate, ct) is { } first)
@@ -57,6 +57,7 @@ public sealed partial class BookingService(
             }
 
             reservation!.Environment = environment;
+            if (actor.IsRehearsal) return BookingResult.Booked(reservation, $"Rehearsed a booking of {environment.Name}; nothing was stored.");
             AfterChange(reservation, ReservationChange.Booked);
             LogBooked(reservation.Id, environment.Key, actor.Id);
             return BookingResult.Booked(reservation, $"Booked {environment.Name} {TimeText.Utc(reservation.StartUtc)}–{TimeText.Utc(reservation.EndUtc)}.");
