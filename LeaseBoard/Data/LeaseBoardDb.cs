@@ -21,6 +21,7 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<Person> People => Set<Person>();
     public DbSet<QueueEntry> QueueEntries => Set<QueueEntry>();
+    public DbSet<LimitException> LimitExceptions => Set<LimitException>();
     /// <summary>The ASP.NET Core data-protection key ring, shared by every instance on this database (cookies, antiforgery).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -138,6 +139,15 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
         {
             e.Property(x => x.Id).HasMaxLength(256);
             e.Property(x => x.DisplayName).HasMaxLength(256);
+            e.Property(x => x.Team).HasMaxLength(64);
+            e.HasIndex(x => x.Team);
+        });
+        model.Entity<LimitException>(e =>
+        {
+            e.HasIndex(x => new { x.UserId, x.EndsUtc });
+            e.Property(x => x.UserId).HasMaxLength(256);
+            e.Property(x => x.GrantedBy).HasMaxLength(256);
+            e.Property(x => x.Reason).HasMaxLength(Rules.ReasonMaxLength);
         });
         model.Entity<Notification>(e =>
         {

@@ -38,4 +38,8 @@ public static class AuditActions
     public const string AdminMaintenance = "admin.maintenance";
     public const string AdminMaintenanceEnded = "admin.maintenance-ended";
     public const string AdminFaults = "admin.faults";
+    public const string LimitExempted = "limits.exempted";
+    public const string LimitExceptionGranted = "limits.exception-granted";
+    public const string LimitExceptionRevoked = "limits.exception-revoked";
+    public const string TeamSet = "person.team-set";
 }

@@ -10,4 +10,6 @@ public sealed class Person
     public required string DisplayName { get; set; }
     public bool IsAdmin { get; set; }
     public DateTime LastSignInUtc { get; set; }
+    /// <summary>The team (a name from <c>LeaseBoard:Booking:Teams</c>): from an Entra group at sign-in, or set by an admin.</summary>
+    public string? Team { get; set; }
 }

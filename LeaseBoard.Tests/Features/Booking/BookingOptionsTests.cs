@@ -76,4 +76,43 @@ public sealed class BookingOptionsTests
     {
         Assert.Contains(expected, Errors(options));
     }
+
+    [Fact]
+    public void Fair_use_settings_are_checked_at_start_up_with_the_setting_named()
+    {
+        Assert.Equal(2, new BookingOptions().MaxConcurrentPerUser);
+        Assert.Contains("LeaseBoard:Booking:MaxConcurrentPerUser must be between 1 and 100.", Errors(new BookingOptions { MaxConcurrentPerUser = 0 }));
+
+        var prime = Errors(new BookingOptions
+        {
+            PrimeTime = new PrimeTimeOptions { Enabled = true, TimeZone = "Mars/Olympus", Start = new(18, 0), End = new(9, 0), MaxDuration = TimeSpan.FromHours(5), MaxConcurrentPerUser = 3 },
+        });
+        Assert.Contains(prime, e => e.StartsWith("LeaseBoard:Booking:PrimeTime:TimeZone 'Mars/Olympus' is not a time zone", StringComparison.Ordinal));
+        Assert.Contains("LeaseBoard:Booking:PrimeTime:Start must lie before End (busy hours within one day).", prime);
+        Assert.Contains("LeaseBoard:Booking:PrimeTime:MaxDuration must lie between the booking's MinDuration and MaxDuration.", prime);
+        Assert.Contains("LeaseBoard:Booking:PrimeTime:MaxConcurrentPerUser must be at least 1 and at most the booking's MaxConcurrentPerUser.", prime);
+        Assert.Empty(Errors(new BookingOptions { PrimeTime = new PrimeTimeOptions { TimeZone = "Mars/Olympus" } })); // off: not checked
+
+        var teams = Errors(new BookingOptions { Teams = [new TeamOptions { Name = "qa" }, new TeamOptions { Name = "QA " }, new TeamOptions { Name = "", WeeklyHours = 0 }] });
+        Assert.Contains("LeaseBoard:Booking:Teams names the team 'qa' twice.", teams);
+        Assert.Contains("LeaseBoard:Booking:Teams:2: Name is required (at most 64 characters).", teams);
+        Assert.Contains("LeaseBoard:Booking:Teams:2: WeeklyHours of '' must be between 1 and 16800.", teams);
+    }
+
+    [Fact]
+    public void Prime_time_days_from_configuration_replace_the_default_weekdays()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LeaseBoard:Booking:PrimeTime:Enabled"] = "true",
+            ["LeaseBoard:Booking:PrimeTime:Days:0"] = "Saturday",
+            ["LeaseBoard:Booking:PrimeTime:Start"] = "10:00",
+        }).Build();
+        var prime = configuration.GetSection(BookingOptions.Section).Get<BookingOptions>()!.PrimeTime;
+
+        Assert.Equal([DayOfWeek.Saturday], prime.BusyDays);
+        Assert.Equal(PrimeTimeOptions.Weekdays, new PrimeTimeOptions().BusyDays);
+        Assert.Equal(new TimeOnly(10, 0), prime.Start);
+        Assert.Equal("Sat 10:00–18:00 UTC", FairUse.DescribePrimeTime(prime));
+    }
 }

@@ -166,27 +166,42 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
             : null;
     }
 
-    /// <summary>Per-user limits, checked inside the guard's transaction so that simultaneous bookings cannot slip past them.</summary>
+    /// <summary>
+    /// The fair-use limits (<see cref="FairUse"/>), checked inside the guard's transaction so that simultaneous bookings
+    /// cannot slip past them. An admin, or a person with an admin's exception in force, is exempt, and each exemption
+    /// used is audited with the claim's write (both commit or neither does).
+    /// </summary>
     private async Task<string?> CheckUserLimitsAsync(LeaseBoardDb db, Actor booker, SlotClaim claim, CancellationToken ct)
     {
-        if (booker.IsAdmin) return null;
         var rules = Rules;
         var now = clock.GetUtcNow().UtcDateTime;
+        var team = rules.Teams.Count == 0 ? null
+            : await db.People.Where(p => p.Id == booker.Id).Select(p => p.Team).FirstOrDefaultAsync(ct) is { } name
+                ? rules.Teams.FirstOrDefault(t => string.Equals(t.Name.Trim(), name, StringComparison.OrdinalIgnoreCase))
+                : null;
         var weekStart = BookingRules.WeekStart(claim.StartUtc);
         var weekEnd = weekStart.AddDays(7);
-        // One query for both limits: the person's live reservations that are upcoming or in the claim's week.
-        var mine = await db.Reservations
-            .Where(r => r.OwnerId == booker.Id && r.Id != claim.Moving && (r.State == ReservationState.Scheduled || r.State == ReservationState.Active)
-                        && (r.EndUtc > now || (r.StartUtc >= weekStart && r.StartUtc < weekEnd)))
-            .Select(r => new { r.StartUtc, r.EndUtc }).ToListAsync(ct);
-        if (claim.Moving is null && mine.Count(r => r.EndUtc > now) >= rules.MaxUpcomingPerUser)
-            return $"You already have {rules.MaxUpcomingPerUser} upcoming reservations, the most one person may hold. Cancel one or wait until one has run.";
+        var from = claim.StartUtc < now ? claim.StartUtc : now;
+        // One query for every limit: the live reservations (the booker's, or their team's) that are upcoming, overlap the claim or fall in its week.
+        var live = db.Reservations.Where(r => r.Id != claim.Moving && (r.State == ReservationState.Scheduled || r.State == ReservationState.Active)
+                                              && (r.EndUtc > from || (r.StartUtc >= weekStart && r.StartUtc < weekEnd)));
+        var teamName = team?.Name.Trim();
+        live = teamName is null
+            ? live.Where(r => r.OwnerId == booker.Id)
+            : live.Where(r => r.OwnerId == booker.Id || db.People.Any(p => p.Id == r.OwnerId && p.Team == teamName));
+        var held = await live.Select(r => new HeldSlot(r.OwnerId, r.Environment!.Name, r.Title, r.StartUtc, r.EndUtc)).ToListAsync(ct);
 
-        var hours = mine.Where(r => r.StartUtc >= weekStart && r.StartUtc < weekEnd).Sum(r => (r.EndUtc - r.StartUtc).TotalHours)
-                    + (claim.EndUtc - claim.StartUtc).TotalHours;
-        return hours > rules.MaxHoursPerWeekPerUser
-            ? $"This would bring you to {hours:0.#} booked hours in the week of {weekStart:yyyy-MM-dd}; the limit is {rules.MaxHoursPerWeekPerUser:0.#} hours per person per week."
-            : null;
+        if (FairUse.Refusal(new FairUseClaim(booker.Id, team, claim.StartUtc, claim.EndUtc, claim.Moving is not null, now), held, rules) is not { } refusal)
+            return null;
+        string exemption;
+        if (booker.IsAdmin) exemption = "as an admin";
+        else if (await db.LimitExceptions.AsNoTracking().Where(x => x.UserId == booker.Id && x.RevokedUtc == null && x.EndsUtc > now)
+                     .OrderByDescending(x => x.EndsUtc).FirstOrDefaultAsync(ct) is { } granted)
+            exemption = $"by the exception {granted.GrantedBy} granted until {TimeText.Utc(granted.EndsUtc)} (“{granted.Reason}”)";
+        else return refusal;
+        db.AuditEntries.Add(AuditEntry.For(booker, AuditActions.LimitExempted,
+            $"{booker.DisplayName} is exempt {exemption} from: {refusal}", clock, claim.EnvironmentId));
+        return null;
     }
 
     private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch

@@ -155,6 +155,45 @@ namespace LeaseBoard.Data.Migrations.SqlServer
                     b.ToTable("HealthSamples");
                 });
 
+            modelBuilder.Entity("LeaseBoard.Domain.LimitException", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("EndsUtc")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("GrantedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<DateTime>("GrantedUtc")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)");
+
+                    b.Property<DateTime?>("RevokedUtc")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "EndsUtc");
+
+                    b.ToTable("LimitExceptions");
+                });
+
             modelBuilder.Entity("LeaseBoard.Domain.MaintenanceWindow", b =>
                 {
                     b.Property<int>("Id")
@@ -255,7 +294,13 @@ namespace LeaseBoard.Data.Migrations.SqlServer
                     b.Property<DateTime>("LastSignInUtc")
                         .HasColumnType("datetime2");
 
+                    b.Property<string>("Team")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("Team");
 
                     b.ToTable("People");
                 });

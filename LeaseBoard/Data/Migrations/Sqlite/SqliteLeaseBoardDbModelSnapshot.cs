@@ -144,6 +144,43 @@ namespace LeaseBoard.Data.Migrations.Sqlite
                     b.ToTable("HealthSamples");
                 });
 
+            modelBuilder.Entity("LeaseBoard.Domain.LimitException", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("EndsUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GrantedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("GrantedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RevokedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "EndsUtc");
+
+                    b.ToTable("LimitExceptions");
+                });
+
             modelBuilder.Entity("LeaseBoard.Domain.MaintenanceWindow", b =>
                 {
                     b.Property<int>("Id")
@@ -240,7 +277,13 @@ namespace LeaseBoard.Data.Migrations.Sqlite
                     b.Property<DateTime>("LastSignInUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Team")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("Team");
 
                     b.ToTable("People");
                 });
