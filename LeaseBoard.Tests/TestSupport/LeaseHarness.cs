@@ -74,6 +74,8 @@ public sealed class LeaseHarness : IAsyncDisposable
             ["LeaseBoard:Framework:ReadRetries"] = "1",
             ["LeaseBoard:Framework:Simulated:BaseHealthLatencyMs"] = "0",
             ["LeaseBoard:Leases:HealthCheckInterval"] = "00:05:00",
+            // Lease tests fill the pool as one person; the share of the pool one person may hold is FairUseTests' business.
+            ["LeaseBoard:Booking:MaxConcurrentPerUser"] = "5",
         };
         foreach (var (key, value) in settings ?? []) all["LeaseBoard:" + key] = value;
         var folder = Directory.CreateTempSubdirectory("leaseboard-framework-");

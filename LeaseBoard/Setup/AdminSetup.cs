@@ -9,6 +9,7 @@ public static class AdminSetup
     {
         services.AddSingleton<AdminService>();
         services.AddSingleton<AdminQueries>();
+        services.AddSingleton<FairUseAdmin>();
         return services;
     }
 

@@ -1,3 +1,4 @@
+using LeaseBoard.Features.Booking;
 using LeaseBoard.Features.SignIn;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -52,9 +53,11 @@ public static class SignInSetup
             o.Events.OnSigningIn = async context =>
             {
                 await previous(context);
-                if (context.Principal?.Identity?.IsAuthenticated == true)
-                    await context.HttpContext.RequestServices.GetRequiredService<PeopleService>()
-                        .RecordSignInAsync(context.Principal.ToActor(), context.HttpContext.RequestAborted);
+                if (context.Principal?.Identity?.IsAuthenticated != true) return;
+                var services = context.HttpContext.RequestServices;
+                var groups = context.Principal.FindAll(Principals.GroupClaim).Select(c => c.Value).ToList();
+                await services.GetRequiredService<PeopleService>().RecordSignInAsync(context.Principal.ToActor(),
+                    team: current => services.GetRequiredService<Teams>().AfterSignIn(current, groups), context.HttpContext.RequestAborted);
             };
         });
 

@@ -176,9 +176,7 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
         var rules = Rules;
         var now = clock.GetUtcNow().UtcDateTime;
         var team = rules.Teams.Count == 0 ? null
-            : await db.People.Where(p => p.Id == booker.Id).Select(p => p.Team).FirstOrDefaultAsync(ct) is { } name
-                ? rules.Teams.FirstOrDefault(t => string.Equals(t.Name.Trim(), name, StringComparison.OrdinalIgnoreCase))
-                : null;
+            : Teams.Named(rules, await db.People.Where(p => p.Id == booker.Id).Select(p => p.Team).FirstOrDefaultAsync(ct));
         var weekStart = BookingRules.WeekStart(claim.StartUtc);
         var weekEnd = weekStart.AddDays(7);
         var from = claim.StartUtc < now ? claim.StartUtc : now;

@@ -10,6 +10,9 @@ public static class Principals
     /// <summary>Entra ID bearer tokens for the API (scripts and pipelines of the organisation), when AzureAd is configured.</summary>
     public const string EntraBearerScheme = "EntraBearer";
 
+    /// <summary>The claim in which Entra ID sends the object ids of a user's groups (the app registration's groupMembershipClaims).</summary>
+    public const string GroupClaim = "groups";
+
     public static bool UsesEntraId(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration["AzureAd:ClientId"]);
 
