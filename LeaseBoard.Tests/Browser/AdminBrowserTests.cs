@@ -56,6 +56,33 @@ public sealed class AdminBrowserTests(SharedAppFixture app)
         }
     }
 
+    [SkippableFact]
+    public async Task Admin_grants_and_revokes_an_engineers_exception_from_the_limits_on_the_people_table()
+    {
+        await using var chromium = await Chromium.LaunchAsync();
+        var engineerName = "Fay Fairuse " + Guid.NewGuid().ToString("N")[..6];
+        await SignedInPageAsync(chromium, engineerName, admin: false, "/reservations/mine");
+        var admin = await SignedInPageAsync(chromium, "Ada Admin", admin: true, "/admin");
+        var row = admin.Locator($"[data-testid=admin-person-row][data-person='local:{engineerName.ToLowerInvariant()}']");
+
+        await row.GetByTestId("person-grant").ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("fairuse-confirm")).ToBeDisabledAsync();
+        await admin.GetByTestId("fairuse-reason").FillAsync("Release-candidate soak on three environments");
+        await admin.GetByTestId("fairuse-confirm").ClickAsync();
+
+        await Assertions.Expect(row.GetByTestId("admin-person-outcome")).ToHaveAttributeAsync("data-outcome", "Done");
+        await Assertions.Expect(row.GetByTestId("admin-person-exception")).ToContainTextAsync("Release-candidate soak on three environments");
+        await Assertions.Expect(admin.Locator($"[data-testid=audit-row][data-action='{AuditActions.LimitExceptionGranted}']").Filter(new() { HasText = engineerName })).ToHaveCountAsync(1);
+        await row.ScrollIntoViewIfNeededAsync();
+        await Screenshots.SaveAsync(admin, "admin-people.png");
+
+        await row.GetByTestId("person-revoke").ClickAsync();
+        await admin.GetByTestId("fairuse-reason").FillAsync("soak done");
+        await admin.GetByTestId("fairuse-confirm").ClickAsync();
+        await Assertions.Expect(row.GetByTestId("admin-person-exception")).ToHaveTextAsync("none");
+        await Assertions.Expect(row.GetByTestId("person-grant")).ToBeVisibleAsync();
+    }
+
     private async Task<IPage> SignedInPageAsync(Chromium chromium, string name, bool admin, string path)
     {
         var context = await chromium.Browser.NewContextAsync(new()
