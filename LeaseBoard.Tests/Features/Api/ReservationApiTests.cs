@@ -196,6 +196,18 @@ public sealed class ReservationApiTests(ApiTestHost host) : IClassFixture<ApiTes
         Assert.Equal(45, (slot.GetProperty("endUtc").GetDateTime() - slot.GetProperty("startUtc").GetDateTime()).TotalMinutes);
         await AssertProblem(await api.GetAsync("/api/v1/slots/next?duration=45&environment=nope"), HttpStatusCode.UnprocessableEntity);
         await AssertProblem(await api.GetAsync("/api/v1/slots/next?duration=5"), HttpStatusCode.UnprocessableEntity); // too short for the booking rules, not "no free slot"
+        foreach (var (duration, sentence) in new[] { ("-5", "The end must lie after the start."), ("0", "The end must lie after the start.") })
+        {
+            using var refused = await api.GetAsync($"/api/v1/slots/next?duration={duration}");
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode); // a bad duration, not "no free slot"
+            Assert.Equal(sentence, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+        using (var notANumber = await api.GetAsync("/api/v1/slots/next?duration=sixty"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, notANumber.StatusCode);
+            Assert.Equal("application/problem+json", notANumber.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("duration", (await notANumber.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
     }
 
     [Fact]
