@@ -47,7 +47,7 @@ public static class ApiSetup
             if (context.Exception is BadHttpRequestException bad)
             {
                 context.ProblemDetails.Title = "Bad request";
-                context.ProblemDetails.Detail = bad.InnerException is { } inner ? $"{bad.Message} {inner.Message}" : bad.Message;
+                context.ProblemDetails.Detail = ApiClientErrors.Describe(bad);
                 if (bad.InnerException is System.Text.Json.JsonException { Path: { Length: > 2 } path } && path.StartsWith("$.", StringComparison.Ordinal))
                     context.ProblemDetails.Extensions["field"] = path[2..];
             }
@@ -66,6 +66,7 @@ public static class ApiSetup
                 context.ProblemDetails.Detail = "Something went wrong on our side; the request may not have been carried out. Try again, or tell an admin.";
             }
         });
+        builder.Services.AddExceptionHandler<ApiClientErrors>(); // 4xx from binding: a problem and an Information line, not an error with a stack
         builder.Services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -113,6 +113,28 @@ public sealed class AdminServiceTests
     }
 
     [Fact]
+    public async Task Admin_reasons_are_stored_trimmed_in_the_quarantine_the_force_release_the_maintenance_window_and_the_audit()
+    {
+        await using var h = await LeaseHarness.CreateAsync();
+        var lease = await RunningLeaseAsync(h);
+        const string typed = "  chaos run broke it \n";
+
+        var quarantined = await h.DriveAsync(() => h.Admin.QuarantineAsync(Admin, h.Env(1).Id, typed, andForceRelease: true));
+        var blocked = await h.Admin.BlockMaintenanceAsync(Admin, h.Env(2).Id, h.At(12), h.At(15), typed, MaintenanceConflicts.Refuse);
+
+        Assert.True(quarantined.Succeeded, quarantined.Message);
+        Assert.True(blocked.Succeeded, blocked.Message);
+        Assert.Equal("chaos run broke it", (await h.EnvironmentAsync(1)).QuarantineReason);
+        Assert.Equal($"Force-released by {Admin.DisplayName}: chaos run broke it", (await h.ReservationAsync(lease.Id)).Outcome);
+        await using (var db = h.Database.CreateDbContext())
+            Assert.Equal("chaos run broke it", (await db.MaintenanceWindows.SingleAsync(w => w.EnvironmentId == h.Env(2).Id)).Reason);
+        var audit = await h.AuditAsync();
+        Assert.Contains(audit, a => a.Action == AuditActions.AdminQuarantine && a.Details.Contains("Reason: chaos run broke it Outcome:"));
+        Assert.Contains(audit, a => a.Action == AuditActions.AdminMaintenance && a.Details.Contains("Reason: chaos run broke it Outcome:"));
+        Assert.DoesNotContain(audit, a => a.Details.Contains(typed) || a.Details.Contains("chaos run broke it \n"));
+    }
+
+    [Fact]
     public async Task Two_admins_quarantining_at_once_leave_one_quarantine_and_two_audit_entries_that_say_what_happened()
     {
         await using var h = await LeaseHarness.CreateAsync();

@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LeaseBoard.Domain;
+using LeaseBoard.Data;
 using LeaseBoard.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LeaseBoard.Tests.Features.Api;
 
@@ -85,6 +88,21 @@ public sealed class QueueApiTests(ApiTestHost host) : IClassFixture<ApiTestHost>
         using var anonymous = host.Client(null);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/v1/queue", Entry())).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/queue")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Queueing_a_title_with_nul_bel_or_a_tab_answers_422_with_the_sentence_and_queues_nothing()
+    {
+        using var api = host.Client(await host.TokenAsync(Fay));
+        var before = (await api.GetFromJsonAsync<JsonElement>("/api/v1/queue")).GetArrayLength();
+
+        foreach (var title in new[] { "\u0000", "Soak \u0007", "a\tb" })
+            await AssertProblem(await api.PostAsJsonAsync("/api/v1/queue", Entry(title: title)), HttpStatusCode.UnprocessableEntity,
+                "The title may not contain control characters such as tabs, line breaks or NUL.");
+
+        Assert.Equal(before, (await api.GetFromJsonAsync<JsonElement>("/api/v1/queue")).GetArrayLength());
+        await using var db = await host.Factory.Services.GetRequiredService<IDbContextFactory<LeaseBoardDb>>().CreateDbContextAsync();
+        Assert.DoesNotContain(await db.QueueEntries.Select(e => e.Title).ToListAsync(), t => t.Contains('\u0000') || t.Contains('\u0007') || t.Contains('\t'));
     }
 
     [Fact]

@@ -71,6 +71,34 @@ public sealed class ReservationApiTests(ApiTestHost host) : IClassFixture<ApiTes
         Assert.Equal(before, await CountAsync());
     }
 
+    [Fact]
+    public async Task A_title_with_nul_bel_or_a_tab_or_a_spec_with_bel_answers_422_with_the_sentence_and_stores_nothing()
+    {
+        using var api = host.Client(await host.TokenAsync(Cara));
+        var before = await CountAsync();
+
+        foreach (var (title, spec, sentence) in new[]
+        {
+            ("\u0000", "users=10", "The title may not contain control characters such as tabs, line breaks or NUL."),
+            ("Load \u0007 test", "users=10", "The title may not contain control characters such as tabs, line breaks or NUL."),
+            ("a\tb", "users=10", "The title may not contain control characters such as tabs, line breaks or NUL."),
+            ("Load test", "users=10\u0007", "The test spec may not contain control characters such as NUL or BEL; tabs and line breaks are fine."),
+        })
+        {
+            using var response = await api.PostAsJsonAsync("/api/v1/reservations",
+                new { environment = "env-3", start = ApiTestHost.At(6, 15), durationMinutes = 60, title, testKind = "Load", testSpec = spec });
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+            Assert.Equal(sentence, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+        Assert.Equal(before, await CountAsync());
+
+        // A multi-line spec with tabs is still fine.
+        using var created = await api.PostAsJsonAsync("/api/v1/reservations",
+            new { environment = "env-3", start = ApiTestHost.At(6, 15), durationMinutes = 60, title = "Load test", testKind = "Load", testSpec = "suite=checkout\n\tusers=10" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("suite=checkout\n\tusers=10", (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("testSpec").GetString());
+    }
+
     [Theory]
     [InlineData("{\"environment\":\"env-2\",\"start\":\"earliest\",\"durationMinutes\":\"sixty\",\"title\":\"x\"}")]
     [InlineData("{\"environment\":\"env-2\",\"start\":\"earliest\",\"durationMinutes\":60,\"title\":\"x\",\"owner\":\"someone-else\"}")]
@@ -196,6 +224,18 @@ public sealed class ReservationApiTests(ApiTestHost host) : IClassFixture<ApiTes
         Assert.Equal(45, (slot.GetProperty("endUtc").GetDateTime() - slot.GetProperty("startUtc").GetDateTime()).TotalMinutes);
         await AssertProblem(await api.GetAsync("/api/v1/slots/next?duration=45&environment=nope"), HttpStatusCode.UnprocessableEntity);
         await AssertProblem(await api.GetAsync("/api/v1/slots/next?duration=5"), HttpStatusCode.UnprocessableEntity); // too short for the booking rules, not "no free slot"
+        foreach (var (duration, sentence) in new[] { ("-5", "The end must lie after the start."), ("0", "The end must lie after the start.") })
+        {
+            using var refused = await api.GetAsync($"/api/v1/slots/next?duration={duration}");
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode); // a bad duration, not "no free slot"
+            Assert.Equal(sentence, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+        using (var notANumber = await api.GetAsync("/api/v1/slots/next?duration=sixty"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, notANumber.StatusCode);
+            Assert.Equal("application/problem+json", notANumber.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("duration", (await notANumber.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
     }
 
     [Fact]

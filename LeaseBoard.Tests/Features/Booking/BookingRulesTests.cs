@@ -131,6 +131,32 @@ public sealed class BookingRulesTests
             BookingRules.CheckText("Soak", new string('s', Rules.TestSpecMaxLength + 1)));
     }
 
+    [Theory]
+    [InlineData("\u0000")]
+    [InlineData("a\u0007b")]
+    [InlineData("a\tb")]
+    [InlineData("line one\nline two")]
+    [InlineData("a\rb")]
+    [InlineData("esc \u001b[31m red")]
+    [InlineData("del \u007f")]
+    [InlineData("next line \u0085 here")]
+    [InlineData("separator \u2028 here")]
+    [InlineData("paragraph \u2029 here")]
+    public void A_title_with_a_control_character_tab_or_line_break_is_refused_with_a_sentence_that_says_so(string title)
+    {
+        Assert.Equal("The title may not contain control characters such as tabs, line breaks or NUL.", BookingRules.CheckText(title, ""));
+    }
+
+    [Fact]
+    public void A_test_spec_may_hold_tabs_and_line_breaks_but_no_other_control_character_and_a_title_is_checked_as_stored_trimmed()
+    {
+        Assert.Null(BookingRules.CheckText("Soak", "suite=checkout\r\n\tusers=500\n"));
+        Assert.Null(BookingRules.CheckText("  Soak test \n", "")); // trimmed before it is stored: nothing of it remains
+        Assert.Null(BookingRules.CheckText("Café – ünïcode ✓", ""));
+        foreach (var spec in new[] { "users=5\u0000", "a\u0007b", "x\u001b", "x\u2028y" })
+            Assert.Equal("The test spec may not contain control characters such as NUL or BEL; tabs and line breaks are fine.", BookingRules.CheckText("Soak", spec));
+    }
+
     [Fact]
     public void Ceil_and_floor_to_the_grid_keep_grid_points_and_move_others_to_the_neighbouring_point()
     {

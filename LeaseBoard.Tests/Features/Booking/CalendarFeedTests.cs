@@ -6,6 +6,8 @@ using IcalCalendar = Ical.Net.Calendar;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Api;
 using LeaseBoard.Features.Tokens;
+using LeaseBoard.Data;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LeaseBoard.Tests.Features.Booking;
@@ -36,6 +38,27 @@ public sealed class CalendarFeedTests(ApiTestHost host) : IClassFixture<ApiTestH
 
         var lane = IcalCalendar.Load(await anonymous.GetStringAsync(CalendarFeeds.FeedUrl("/", feedToken, "env-2")))!;
         Assert.Equal(new HashSet<string> { $"reservation-{mine}@leaseboard", $"reservation-{theirs}@leaseboard" }, lane.Events.Select(e => e.Uid!).ToHashSet());
+    }
+
+    [Fact]
+    public async Task A_stored_title_with_control_characters_reaches_the_feed_without_any_raw_control_character()
+    {
+        var gus = new Actor("local:gus", "Gus", false);
+        using var api = host.Client(await host.TokenAsync(gus));
+        var id = await Book(api, "env-4", ApiTestHost.At(9, 11));
+        // Written around the booking rules, as a row from before them would be.
+        await using (var db = await host.Factory.Services.GetRequiredService<IDbContextFactory<LeaseBoardDb>>().CreateDbContextAsync())
+            Assert.Equal(1, await db.Reservations.Where(r => r.Id == id)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Title, "Bell\u0007 and\u0000 null\tand\u2028more").SetProperty(r => r.OwnerName, "Gus\u001b[31m")));
+        using var anonymous = host.Client(null);
+
+        var ics = await anonymous.GetStringAsync(CalendarFeeds.FeedUrl("/", await host.TokenAsync(gus, ApiScope.Feed)));
+
+        var raw = ics.Where(c => (char.IsControl(c) && c is not '\r' and not '\n') || c is '\u2028' or '\u2029').Select(c => $"U+{(int)c:X4}").ToList();
+        Assert.True(raw.Count == 0, "raw control characters in the feed: " + string.Join(", ", raw));
+        var only = Assert.Single(IcalCalendar.Load(ics)!.Events);
+        Assert.Equal("Bell  and  null and more (Env 4)", only.Summary);
+        Assert.Contains("by Gus [31m.", only.Description);
     }
 
     [Fact]

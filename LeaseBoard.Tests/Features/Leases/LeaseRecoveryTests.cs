@@ -61,6 +61,36 @@ public sealed class LeaseRecoveryTests
     }
 
     [Fact]
+    public async Task A_lease_started_late_after_a_restart_gets_its_deadline_job_back_which_ends_it_at_its_end()
+    {
+        await using var h = await LeaseHarness.CreateAsync();
+        var late = await h.BookAsync(1, h.At(9, 30), Hour, spec: "duration=200"); // runs longer than its slot: only the deadline ends it
+
+        // The app goes down at 09:10 and comes back at 09:40: its start and deadline jobs are gone with the job storage.
+        await h.AdvanceAsync(TimeSpan.FromMinutes(8));
+        h.Clock.Advance(TimeSpan.FromMinutes(30));
+        await h.RestartAsync();
+
+        var started = await h.ReservationAsync(late.Id);
+        Assert.Equal(ReservationState.Active, started.State);
+        var deadline = Assert.Single(h.Jobs.All, j => j.Kind == "deadline" && j.Argument == late.Id && !j.Deleted);
+        Assert.Equal((h.At(10, 30), deadline.Id), (deadline.DueUtc, started.DeadlineJobId));
+
+        // A lease started on time keeps the deadline job it was booked with: no second one.
+        var onTime = await h.BookAsync(2, h.At(10, 0), TimeSpan.FromMinutes(20));
+        await h.AdvanceUntilAsync(async () => (await h.ReservationAsync(onTime.Id)).State == ReservationState.Active, TimeSpan.FromMinutes(25), "the on-time lease starts");
+        Assert.Single(h.Jobs.All, j => j.Kind == "deadline" && j.Argument == onTime.Id);
+
+        // No supervise pass and no run poll from here: the deadline job alone ends the late lease, at its end.
+        await h.AdvanceUntilAsync(async () => (await h.ReservationAsync(late.Id)).State != ReservationState.Active, TimeSpan.FromMinutes(45),
+            "the deadline job ends the late lease", supervise: false);
+        Assert.True(deadline.Ran);
+        var ended = await h.ReservationAsync(late.Id);
+        Assert.Equal(ReservationState.TimedOut, ended.State);
+        Assert.InRange(ended.EndedUtc!.Value, h.At(10, 30), h.At(10, 30) + TimeSpan.FromMinutes(5));
+    }
+
+    [Fact]
     public async Task A_run_the_framework_reports_without_a_lease_is_stopped_as_an_orphan()
     {
         await using var h = await LeaseHarness.CreateAsync();

@@ -38,7 +38,7 @@ public sealed partial class AdminService(
         {
             var current = await CurrentLeaseIdAsync(environment.Id, ct);
             if (current is null) return AdminResult.Refused($"Nothing to force-release: no lease is running on {environment.Name}.");
-            var released = await engine.ForceReleaseAsync(current.Value, reason, actor, ct,
+            var released = await engine.ForceReleaseAsync(current.Value, audit.Reason, actor, ct,
                 alongside: (db, message) => audit.AddTo(db, AdminResult.Done(message)));
             return released.Done ? AdminResult.Done(released.Message) : AdminResult.Refused(released.Message);
         });
@@ -48,8 +48,8 @@ public sealed partial class AdminService(
         {
             var released = "";
             if (andForceRelease && await CurrentLeaseIdAsync(environment.Id, ct) is { } lease)
-                released = " " + (await engine.ForceReleaseAsync(lease, reason, actor, ct)).Message;
-            var relocations = await care.QuarantineAsync(environment.Id, reason, actor, ct,
+                released = " " + (await engine.ForceReleaseAsync(lease, audit.Reason, actor, ct)).Message;
+            var relocations = await care.QuarantineAsync(environment.Id, audit.Reason, actor, ct,
                 alongside: db => audit.AddTo(db, AdminResult.Done($"{environment.Name} quarantined; its upcoming reservations are moved or marked at risk.{released}")));
             if (relocations is null)
                 return AdminResult.Refused($"{environment.Name} is already {(await StateOfAsync(environment.Id, ct)).ToString().ToLowerInvariant()}.{released}");
@@ -148,7 +148,7 @@ public sealed partial class AdminService(
     public Task<AdminResult> BlockMaintenanceAsync(Actor actor, int environmentId, DateTime startUtc, DateTime endUtc, string reason,
         MaintenanceConflicts conflicts, CancellationToken ct = default) =>
         ActAsync(actor, environmentId, reason, AuditActions.AdminMaintenance, ct, async (environment, audit) =>
-            From(await maintenance.BlockAsync(environment, startUtc, endUtc, reason, conflicts, actor, ct,
+            From(await maintenance.BlockAsync(environment, startUtc, endUtc, audit.Reason, conflicts, actor, ct,
                 alongside: (db, done) => audit.AddTo(db, AdminResult.Done(done)))));
 
     /// <summary>Removes the environment's next maintenance window, or ends the one going on now.</summary>
@@ -202,6 +202,12 @@ public sealed partial class AdminService(
     public sealed class AdminAudit(Actor actor, string action, TestEnvironment environment, string reason, TimeProvider clock)
     {
         private readonly List<AuditEntry> _added = [];
+
+        /// <summary>
+        /// The reason as checked: trimmed. The actions store this one (quarantine, maintenance, force release), never
+        /// their own parameter, which is the caller's text as typed.
+        /// </summary>
+        public string Reason => reason;
 
         public bool Saved => _added.Exists(e => e.Id != 0);
 

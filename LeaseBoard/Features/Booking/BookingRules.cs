@@ -38,9 +38,28 @@ public static class BookingRules
             return "Give the reservation a title, so others know what runs there.";
         if (title.Length > Rules.TitleMaxLength)
             return $"The title may have at most {Rules.TitleMaxLength} characters; it has {title.Length}.";
+        if (HasControlCharacter(title.Trim(), allowLineBreaks: false))
+            return "The title may not contain control characters such as tabs, line breaks or NUL.";
         if (testSpec is { Length: > Rules.TestSpecMaxLength })
             return $"The test spec may have at most {Rules.TestSpecMaxLength} characters; it has {testSpec.Length}.";
+        if (testSpec is not null && HasControlCharacter(testSpec, allowLineBreaks: true))
+            return "The test spec may not contain control characters such as NUL or BEL; tabs and line breaks are fine.";
         return null;
+    }
+
+    /// <summary>
+    /// Any control character (NUL, BEL, escape, …) or Unicode line/paragraph separator; with
+    /// <paramref name="allowLineBreaks"/>, tab, CR and LF pass (multi-line text). The title is checked trimmed, as it
+    /// is stored: whitespace around it is dropped, not refused.
+    /// </summary>
+    public static bool HasControlCharacter(string text, bool allowLineBreaks)
+    {
+        foreach (var c in text)
+        {
+            if (allowLineBreaks && c is '\t' or '\r' or '\n') continue;
+            if (char.IsControl(c) || c is '\u2028' or '\u2029') return true;
+        }
+        return false;
     }
 
     public static bool OnGrid(DateTime instant, BookingOptions options) => instant.Ticks % options.Grid.Ticks == 0;

@@ -70,15 +70,16 @@ public static class CalendarFeeds
     {
         var link = $"{http.Request.Scheme}://{http.Request.Host}/reservations/mine";
         var calendar = new IcalCalendar { ProductId = "-//LeaseBoard//Reservations//EN" };
-        calendar.AddProperty("X-WR-CALNAME", name);
+        calendar.AddProperty("X-WR-CALNAME", Plain(name));
         foreach (var r in reservations)
         {
+            var environment = Plain(r.Environment?.Name);
             calendar.Events.Add(new CalendarEvent
             {
                 Uid = $"reservation-{r.Id}@leaseboard",
-                Summary = $"{r.Title} ({r.Environment?.Name})",
-                Location = r.Environment?.Name,
-                Description = $"{r.TestKind} test on {r.Environment?.Name} by {r.OwnerName}. State: {r.State}.{(r.Outcome is null ? "" : " " + r.Outcome)}\n{link}",
+                Summary = $"{Plain(r.Title)} ({environment})",
+                Location = r.Environment is null ? null : environment,
+                Description = $"{r.TestKind} test on {environment} by {Plain(r.OwnerName)}. State: {r.State}.{(r.Outcome is null ? "" : " " + Plain(r.Outcome))}\n{link}",
                 Start = new CalDateTime(DateTime.SpecifyKind(r.StartUtc, DateTimeKind.Utc)),
                 End = new CalDateTime(DateTime.SpecifyKind(r.EndUtc, DateTimeKind.Utc)),
                 Url = new Uri(link),
@@ -87,4 +88,18 @@ public static class CalendarFeeds
         }
         return Results.Text(new CalendarSerializer().SerializeToString(calendar)!, "text/calendar; charset=utf-8");
     }
+
+    /// <summary>
+    /// Text for a calendar property with every control character (and Unicode line separator) made a space. New titles
+    /// cannot hold them (<see cref="BookingRules.CheckText"/>), but rows stored before that rule, or written around it,
+    /// must not put a raw NUL or BEL into a file that Outlook and Google parse.
+    /// </summary>
+    private static string Plain(string? text) =>
+        text is null || !BookingRules.HasControlCharacter(text, allowLineBreaks: false)
+            ? text ?? ""
+            : string.Create(text.Length, text, (span, source) =>
+            {
+                for (var i = 0; i < source.Length; i++)
+                    span[i] = char.IsControl(source[i]) || source[i] is '\u2028' or '\u2029' ? ' ' : source[i];
+            });
 }

@@ -66,7 +66,22 @@ public sealed partial class LeaseEngine
         if (!await SaveAsync(db, ct, () => { Publish(reservation, ReservationChange.Started); PublishEnvironment(environment); }))
             return ClaimResult.Retry;
         LogClaimed(reservation.Id, environment.Key, environment.FenceCounter);
+        await EnsureDeadlineJobAsync(db, reservation.Id, reservation.DeadlineJobId, reservation.EndUtc, ct);
         return ClaimResult.Claimed;
+    }
+
+    /// <summary>
+    /// A lease that starts late after a restart (the supervise pass or the reconcile starts it) lost its deadline job
+    /// with the job storage, and the reconcile only renews the jobs of slots still ahead: schedule it again, unless the
+    /// one it has is still waiting. After the claim's commit, so a claim that loses leaves no job behind.
+    /// </summary>
+    private async Task EnsureDeadlineJobAsync(LeaseBoardDb db, int reservationId, string? deadlineJobId, DateTime endUtc, CancellationToken ct)
+    {
+        if (deadlineJobId is not null && jobs.IsPending(deadlineJobId)) return;
+        var renewed = jobs.ScheduleDeadline(reservationId, endUtc);
+        await db.Reservations.Where(r => r.Id == reservationId && r.DeadlineJobId == deadlineJobId)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.DeadlineJobId, renewed), ct);
+        LogDeadlineRenewed(reservationId, endUtc);
     }
 
     /// <summary>The slot cannot be used: the reservation fails with the reason.</summary>
@@ -156,6 +171,9 @@ public sealed partial class LeaseEngine
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId} waits: {EnvironmentKey} is {State}")]
     private partial void LogWaiting(int reservationId, string environmentKey, EnvironmentState state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId} had no waiting deadline job when its lease started: scheduled one for {EndUtc:O}")]
+    private partial void LogDeadlineRenewed(int reservationId, DateTime endUtc);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId} claimed {EnvironmentKey} with fencing token {Token}")]
     private partial void LogClaimed(int reservationId, string environmentKey, long token);
