@@ -53,6 +53,8 @@ public sealed class StartupTests
         await using var factory = new LeaseBoardAppFactory("Production", new Dictionary<string, string?> { [AllowSetting] = "true" });
         using var client = factory.CreateClient(new() { AllowAutoRedirect = false });
 
+        // Ready once its brief warm-up has run (503 "warming up" until then).
+        await factory.Services.GetRequiredService<LeaseBoard.Features.Api.ApiWarmUp>().Warm.WaitAsync(TimeSpan.FromSeconds(60));
         using var ready = await client.GetAsync("/health/ready");
         using var page = await client.GetAsync("/signin");
 
