@@ -305,7 +305,7 @@ internal sealed class BenchmarkApp : IAsyncDisposable
     public async Task<List<string>> UsersAsync(AppProcess app, string prefix, int count)
     {
         using var tokens = new ApiTokenService(new Databases(_dbOptions), TimeProvider.System,
-            new LeaseBoard.Features.LiveUpdates.BoardEvents(Microsoft.Extensions.Logging.Abstractions.NullLogger<LeaseBoard.Features.LiveUpdates.BoardEvents>.Instance));
+            new LeaseBoard.Features.LiveUpdates.BoardEvents(Microsoft.Extensions.Logging.Abstractions.NullLogger<LeaseBoard.Features.LiveUpdates.BoardEvents>.Instance), new WriteTurns());
         var result = new List<string>();
         for (var i = 1; i <= count; i++)
         {

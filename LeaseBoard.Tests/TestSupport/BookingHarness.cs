@@ -23,7 +23,7 @@ public sealed class BookingHarness : IAsyncDisposable
         Events = new BoardEvents(NullLogger<BoardEvents>.Instance);
         var monitor = new StaticOptionsMonitor<BookingOptions>(options);
         FollowUps = new ReservationFollowUps([], Events, clock, NullLogger<ReservationFollowUps>.Instance);
-        Service = new BookingService(database, monitor, new SlotGuard(database, monitor, clock), clock, FollowUps, NullLogger<BookingService>.Instance);
+        Service = new BookingService(database, monitor, new SlotGuard(database, monitor, clock, Turns), clock, FollowUps, NullLogger<BookingService>.Instance);
         Queries = new ReservationQueries(database, clock);
     }
 
@@ -32,6 +32,8 @@ public sealed class BookingHarness : IAsyncDisposable
     public BookingOptions Options { get; }
     public List<TestEnvironment> Environments { get; }
     public BoardEvents Events { get; }
+    /// <summary>The one writer queue of this harness's SQLite database, as the app has one per process.</summary>
+    public WriteTurns Turns { get; } = new();
 
     /// <summary>Publishes the service's board events after each change, off the caller's path; <c>DrainedAsync</c> waits for them.</summary>
     public ReservationFollowUps FollowUps { get; }

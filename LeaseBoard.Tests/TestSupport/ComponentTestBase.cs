@@ -33,6 +33,7 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton<IOptionsMonitor<BookingOptions>>(new StaticOptionsMonitor<BookingOptions>(Options));
         Services.AddSingleton<BoardEvents>();
+        Services.AddSingleton<LeaseBoard.Data.WriteTurns>();
         Services.AddBookingServices();
         Services.AddSingleton<LeaseBoard.Features.Admin.AdminQueries>();
 

@@ -126,7 +126,7 @@ public sealed class CrashTestApp : IAsyncDisposable
     {
         if (_token is null)
         {
-            var (created, error) = await new ApiTokenService(new Databases(_dbOptions), TimeProvider.System, new LeaseBoard.Features.LiveUpdates.BoardEvents(Microsoft.Extensions.Logging.Abstractions.NullLogger<LeaseBoard.Features.LiveUpdates.BoardEvents>.Instance)).CreateAsync(Owner, "crash test", ApiScope.Book, 1);
+            var (created, error) = await new ApiTokenService(new Databases(_dbOptions), TimeProvider.System, new LeaseBoard.Features.LiveUpdates.BoardEvents(Microsoft.Extensions.Logging.Abstractions.NullLogger<LeaseBoard.Features.LiveUpdates.BoardEvents>.Instance), new WriteTurns()).CreateAsync(Owner, "crash test", ApiScope.Book, 1);
             _token = created?.Token ?? throw new InvalidOperationException($"Could not create an API token: {error}");
         }
         return new ApiClient(app, _token);

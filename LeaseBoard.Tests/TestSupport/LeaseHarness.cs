@@ -103,6 +103,7 @@ public sealed class LeaseHarness : IAsyncDisposable
         services.AddOptions<BookingOptions>().BindConfiguration(BookingOptions.Section);
         services.AddBookingServices();
         services.AddSingleton<BoardEvents>();
+        services.AddSingleton<WriteTurns>();
         services.AddLeaseEngine();
         services.AddSingleton(Framework);
         jobs = new ManualLeaseTriggers(Clock);

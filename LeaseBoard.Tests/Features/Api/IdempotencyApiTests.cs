@@ -58,7 +58,7 @@ public sealed class Door
 public sealed class DoorsApiHost() : ApiTestHost(new() { ["LeaseBoard:Api:RequestsPerMinute"] = "100000" }, services =>
 {
     services.AddSingleton(sp => new SlotGuard(new DoorFactory(sp.GetRequiredService<IDbContextFactory<LeaseBoardDb>>(), Doors.Guard),
-        sp.GetRequiredService<IOptionsMonitor<BookingOptions>>(), sp.GetRequiredService<TimeProvider>())); // registered after the app's: this one wins
+        sp.GetRequiredService<IOptionsMonitor<BookingOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<WriteTurns>())); // registered after the app's: this one wins
     var afterCommit = new DoorAfterCommit(Doors.AfterCommit);
     services.ConfigureDbContext<SqliteLeaseBoardDb>(o => o.AddInterceptors(afterCommit));
     services.ConfigureDbContext<SqlServerLeaseBoardDb>(o => o.AddInterceptors(afterCommit));

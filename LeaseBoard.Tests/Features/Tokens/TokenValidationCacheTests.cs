@@ -21,7 +21,7 @@ public sealed class TokenValidationCacheTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        _tokens = new ApiTokenService(_database, _clock, _events);
+        _tokens = new ApiTokenService(_database, _clock, _events, new WriteTurns());
     }
 
     public async Task DisposeAsync()

@@ -45,9 +45,8 @@ public sealed record GuardOutcome(IReadOnlyList<ConflictingReservation> Conflict
 /// reservations overlapping the claim plus the changeover buffer and for maintenance in the way, and
 /// only then lets the write insert or update. A fresh context per attempt keeps retries clean.
 /// </summary>
-public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonitor<BookingOptions> options, TimeProvider clock, WriteTurns? turns = null)
+public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonitor<BookingOptions> options, TimeProvider clock, WriteTurns turns)
 {
-    private readonly WriteTurns _turns = turns ?? new WriteTurns();
     private BookingOptions Rules => options.CurrentValue;
 
     public async Task<GuardOutcome> RunAsync(SlotClaim claim, Func<LeaseBoardDb, Task> write, CancellationToken ct)
@@ -57,14 +56,14 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
         // While another guarded write holds SQLite's one writer, a reservation whose slot committed time already blocks is
         // refused from a plain read, in parallel, instead of queueing for the writer only to be refused there: the losers
         // of a burst for one slot answer at once. It refuses only what the check under the lock would refuse as well.
-        if (claim.IsReservation && !claim.Rehearsal && _turns.Busy(strategyDb) && await RefusedUnlockedAsync(strategyDb, claim, buffer, ct) is { } early)
+        if (claim.IsReservation && !claim.Rehearsal && turns.Busy(strategyDb) && await RefusedUnlockedAsync(strategyDb, claim, buffer, ct) is { } early)
             return early;
         return await strategyDb.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
             await using var db = await dbs.CreateDbContextAsync(token);
             // The whole unit rolls back on any failure, so the savepoints EF would set around each save are waste.
             db.Database.AutoSavepointsEnabled = false;
-            using var turn = await _turns.TakeAsync(db, token);
+            using var turn = await turns.TakeAsync(db, token);
             await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, token);
             var outcome = await CheckAsync(db, claim, buffer, token);
             if (outcome is null)

@@ -9,9 +9,8 @@ namespace LeaseBoard.Features.Leases;
 /// Keeps each reservation's delayed jobs in step with its slot: booked → start and deadline jobs;
 /// moved → replaced; cancelled → deleted; released → its run is looked at now.
 /// </summary>
-public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseTriggers jobs, TimeProvider clock, WriteTurns? turns = null) : IReservationLifecycle
+public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseTriggers jobs, TimeProvider clock, WriteTurns turns) : IReservationLifecycle
 {
-    private readonly WriteTurns _turns = turns ?? new WriteTurns();
 
     public async Task ReservationChangedAsync(Reservation reservation, CancellationToken ct)
     {
@@ -42,7 +41,7 @@ public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseTr
         if (startJob == current.StartJobId && deadlineJob == current.DeadlineJobId) return;
         // A write after every booking: in the bookings' queue for SQLite's writer, not in Microsoft.Data.Sqlite's busy
         // sleep, which a booking meeting this statement at the lock would pay too.
-        using (await _turns.TakeAsync(db, ct))
+        using (await turns.TakeAsync(db, ct))
             await db.Reservations.Where(r => r.Id == reservation.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.StartJobId, startJob).SetProperty(r => r.DeadlineJobId, deadlineJob), ct);
     }

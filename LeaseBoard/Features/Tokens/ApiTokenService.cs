@@ -35,10 +35,10 @@ public sealed class ApiTokenService : IDisposable
     /// <summary>A token row found valid at <paramref name="CheckedUtc"/>.</summary>
     private sealed record Validated(ApiToken Token, DateTime CheckedUtc);
 
-    public ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimeProvider clock, BoardEvents events, WriteTurns? turns = null)
+    public ApiTokenService(IDbContextFactory<LeaseBoardDb> dbs, TimeProvider clock, BoardEvents events, WriteTurns turns)
     {
         this.dbs = dbs;
-        this.turns = turns ?? new WriteTurns();
+        this.turns = turns;
         this.clock = clock;
         this.events = events;
         _revocations = events.Subscribe(e =>
