@@ -34,6 +34,7 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
         Services.AddSingleton<IOptionsMonitor<BookingOptions>>(new StaticOptionsMonitor<BookingOptions>(Options));
         Services.AddSingleton<BoardEvents>();
         Services.AddBookingServices();
+        Services.AddQueueServices();
         Services.AddSingleton<LeaseBoard.Features.Admin.AdminQueries>();
 
         ViewerTime = new ViewerTime(JSInterop.JSRuntime);
