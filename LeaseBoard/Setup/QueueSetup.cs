@@ -11,6 +11,7 @@ public static class QueueSetup
     {
         services.AddValidatedOptions<QueueOptions>(QueueOptions.Section);
         services.AddSingleton<QueueService>();
+        services.AddSingleton<QueueFeed>();
         services.AddSingleton<QueuePlacer>();
         services.AddSingleton<QueueTriggers>();
         services.AddSingleton<ISupervisePassListener, QueueOnSupervise>();
