@@ -206,6 +206,23 @@ public sealed class QueuePanelTests : ComponentTestBase
         Assert.Equal("placed Mon 30 Nov 09:02 as reservation 4242", panel.Find($"{Row(placed.Id)} [data-testid=queue-outcome]").TextContent.Trim());
     }
 
+    [Fact]
+    public async Task My_reservations_shows_my_queued_tests_below_my_reservations_with_cancel()
+    {
+        Services.AddSingleton<LeaseBoard.Features.Tokens.ApiTokenService>();
+        await FillThePoolAsync();
+        var mine = await EnqueueAsync("Ana soak", TestActors.Ana);
+        var bens = await EnqueueAsync("Ben load", TestActors.Ben);
+
+        var page = Render<MyReservationsPage>();
+
+        page.WaitForElement("[data-testid=queue-panel][data-loaded=true]");
+        Assert.Equal("My queued tests", page.Find("[data-testid=queue-panel] h2").TextContent.Trim());
+        Assert.Equal("Mon 30 Nov 11:10", page.Find($"{Row(mine.Id)} [data-testid=queue-estimate]").TextContent.Trim());
+        Assert.Single(page.FindAll($"{Row(mine.Id)} [data-testid=queue-cancel]"));
+        Assert.Empty(page.FindAll(Row(bens.Id)));
+    }
+
     private async Task<QueueEntry> StoredAsync(int id)
     {
         await using var db = Database.CreateDbContext();
