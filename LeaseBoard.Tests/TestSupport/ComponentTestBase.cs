@@ -18,7 +18,7 @@ namespace LeaseBoard.Tests.TestSupport;
 
 /// <summary>
 /// The one base of component tests: MudBlazor services with loose JS interop, a fake clock as the
-/// <see cref="TimeProvider"/>, the viewer in UTC, Ana signed in, and the real booking services on a
+/// <see cref="TimeProvider"/>, the viewer in UTC, Ana signed in, and the real booking and queue services on a
 /// real SQLite database of the test's own.
 /// </summary>
 public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
@@ -35,6 +35,9 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
         Services.AddSingleton<BoardEvents>();
         Services.AddSingleton<LeaseBoard.Data.WriteTurns>();
         Services.AddBookingServices();
+        // The queue (its panel is on the calendar and My reservations) binds its options from configuration: the defaults here.
+        Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        Services.AddQueueServices();
         Services.AddSingleton<LeaseBoard.Features.Admin.AdminQueries>();
 
         ViewerTime = new ViewerTime(JSInterop.JSRuntime);

@@ -1,3 +1,4 @@
+using LeaseBoard.Features.Booking;
 using LeaseBoard.Features.Leases;
 using LeaseBoard.Features.Queue;
 
@@ -10,9 +11,12 @@ public static class QueueSetup
     {
         services.AddValidatedOptions<QueueOptions>(QueueOptions.Section);
         services.AddSingleton<QueueService>();
+        services.AddSingleton<QueueFeed>();
         services.AddSingleton<QueuePlacer>();
         services.AddSingleton<QueueTriggers>();
         services.AddSingleton<ISupervisePassListener, QueueOnSupervise>();
+        // My reservations lists the viewer's queued tests; Booking does not know the queue, Setup wires the two.
+        services.Configure<MyReservationsParts>(parts => parts.Below.Add(typeof(MyQueuedTests)));
         return services;
     }
 

@@ -59,6 +59,8 @@ public sealed class CalendarSnapshotTests : ComponentTestBase
     {
         var pages = OpenCalendars(6);
         var loadsBefore = Board.Loads;
+        var queue = Services.GetRequiredService<LeaseBoard.Features.Queue.QueueFeed>();
+        var queueLoadsBefore = queue.Loads;
         var reservation = await SaveAsync(new ReservationBuilder(Env(3).Id, At(14), At(15)).OwnedBy(TestActors.Ben).Titled("Shared view"));
         Interlocked.Exchange(ref _commands, 0);
 
@@ -66,8 +68,13 @@ public sealed class CalendarSnapshotTests : ComponentTestBase
 
         foreach (var page in pages)
             page.WaitForAssertion(() => Assert.NotNull(page.Find($"[data-lane=env-3] [data-reservation-id='{reservation.Id}']")));
+        // The queue panels under the calendars re-read the queue (a booking moves estimates): one list for all six too.
+        await Eventually.TrueAsync(() => queue.Loads > queueLoadsBefore, TimeSpan.FromSeconds(10), "the queue panels' list re-read");
         Assert.Equal(1, Board.Loads - loadsBefore);
-        Assert.Equal(4, Volatile.Read(ref _commands)); // environments, reservations, maintenance, runs: once, for six pages
+        Assert.Equal(1, queue.Loads - queueLoadsBefore);
+        // Environments, reservations, maintenance, runs for the board; waiting, last served, environments, reservations,
+        // maintenance, finished for the queue: once, for six pages.
+        Assert.Equal(4 + 6, Volatile.Read(ref _commands));
     }
 
     [Fact]
