@@ -74,8 +74,10 @@ public sealed class BookingFlowTests(SharedAppFixture app)
         var queries = app.Services.GetRequiredService<ReservationQueries>();
         var environments = await queries.EnvironmentsAsync();
         var tomorrowUtc = DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(1), DateTimeKind.Utc);
-        var ben = new Actor("local:ben", "Ben", IsAdmin: false);
-        var chen = new Actor("local:chen", "Chen", IsAdmin: false);
+        // People of their own: the calendar tests seed a Ben and a Chen in the same app, and one person's
+        // overlapping seeds from two tests would pass the concurrent share.
+        var ben = new Actor("local:booking-flow-ben", "Ben", IsAdmin: false);
+        var chen = new Actor("local:booking-flow-chen", "Chen", IsAdmin: false);
         (Actor Who, int Env, DateTime Start, int Minutes, string Title, TestKind Kind)[] seeds =
         [
             (ben, 2, tomorrowUtc.AddHours(8), 180, "Payments soak", TestKind.Soak),
