@@ -75,6 +75,8 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
         {
             e.HasIndex(x => new { x.State, x.EnvironmentId });
             e.HasIndex(x => x.ReservationId);
+            // The reliability figures and the automatic quarantine read an environment's runs by when they ended.
+            e.HasIndex(x => new { x.EnvironmentId, x.EndedUtc });
             e.Property(x => x.FrameworkRunId).HasMaxLength(128);
             e.Property(x => x.Detail).HasMaxLength(1000);
             e.Property(x => x.Version).IsConcurrencyToken();

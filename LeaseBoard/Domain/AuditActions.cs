@@ -22,6 +22,7 @@ public static class AuditActions
     public const string RunForceStopped = "run.force-stopped";
     public const string RunOrphanStopped = "run.orphan-stopped";
     public const string RunAdopted = "run.adopted";
+    public const string RunAttributed = "run.attributed";
     public const string EnvironmentCleaning = "environment.cleaning";
     public const string EnvironmentAvailable = "environment.available";
     public const string EnvironmentQuarantined = "environment.quarantined";

@@ -12,4 +12,4 @@ public sealed class Notification
     public DateTime? ReadUtc { get; set; }
 }
 
-public enum NotificationKind { LeaseStarted, EndsSoon, Hung, TimedOut, ForceReleased, Moved, AtRisk, Cancelled, QueuePlaced, QueueExpired }
+public enum NotificationKind { LeaseStarted, EndsSoon, Hung, TimedOut, ForceReleased, Moved, AtRisk, Cancelled, QueuePlaced, QueueExpired, EnvironmentFailed }

@@ -26,11 +26,21 @@ public sealed class TestRun : IVersioned
     public int ProgressPercent { get; set; }
     public string? Detail { get; set; }
     public int StartAttempts { get; set; }
+    /// <summary>Who or what ended the run the way it ended; null while it is open.</summary>
+    public RunAttribution? Attribution { get; set; }
 
     public Guid Version { get; set; } = Guid.NewGuid();
 }
 
 public enum TestRunState { Starting, Running, Stopping, Succeeded, Failed, Hung, Killed, TimedOut, Lost }
+
+/// <summary>
+/// Who or what a finished run's end is due to: <see cref="Test"/> (the test failed on a healthy environment),
+/// <see cref="Infrastructure"/> (the environment or the framework failed under it: unhealthy during the run, reset
+/// failed or unhealthy after it, framework unreachable, run lost), <see cref="Hung"/>, <see cref="Overran"/> (still
+/// running at the slot's end), <see cref="Stopped"/> (by its owner or an admin), or <see cref="Passed"/>.
+/// </summary>
+public enum RunAttribution { Passed, Test, Infrastructure, Hung, Overran, Stopped }
 
 public enum RunStopReason { Hung, Deadline, Released, ForceReleased, Orphan }
 

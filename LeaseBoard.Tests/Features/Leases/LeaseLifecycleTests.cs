@@ -27,6 +27,7 @@ public sealed class LeaseLifecycleTests
         Assert.Equal(ReservationState.Completed, done.State);
         Assert.Equal(TestRunState.Succeeded, done.Runs.Single().State);
         Assert.Equal(100, done.Runs.Single().ProgressPercent);
+        Assert.Equal(RunAttribution.Passed, done.Runs.Single().Attribution);
         Assert.InRange(done.EndedUtc!.Value, h.At(9, 35), h.At(9, 36)); // the real end, half an hour before the slot's
         Assert.Equal(h.At(10, 5), done.EndUtc);
         var actions = (await h.AuditAsync()).Select(a => a.Action).ToList();
@@ -55,6 +56,7 @@ public sealed class LeaseLifecycleTests
         var ended = await h.ReservationAsync(hung.Id);
         Assert.Equal((ReservationState.Failed, TestRunState.Hung, 2), (ended.State, ended.Runs.Single().State, ended.Runs.Single().StopAttempts));
         Assert.StartsWith("Hung: no progress for 15 minutes at 40%", ended.Outcome);
+        Assert.Equal(RunAttribution.Hung, ended.Runs.Single().Attribution);
         var stopTook = ended.Runs.Single().EndedUtc!.Value - stopping.StopRequestedUtc!.Value;
         // The engine acts up to EarlyFireTolerance before a due time (Hangfire stores schedules in whole seconds).
         Assert.True(stopTook >= TimeSpan.FromMinutes(2) - LeaseEngine.EarlyFireTolerance && stopTook <= TimeSpan.FromMinutes(2.6), $"force stop after {stopTook}");
@@ -79,6 +81,7 @@ public sealed class LeaseLifecycleTests
         Assert.InRange(run.StopRequestedUtc!.Value, h.At(10, 5).AddSeconds(-2), h.At(10, 5).AddSeconds(2)); // the deadline job, not the 30-s backstop
         Assert.InRange(run.ProgressPercent, 25, 35);
         Assert.StartsWith("Timed out", ended.Outcome);
+        Assert.Equal(RunAttribution.Overran, run.Attribution);
         await h.AdvanceUntilAsync(async () => (await h.EnvironmentAsync(2)).State == EnvironmentState.Available, TimeSpan.FromMinutes(1), "cleanup");
     }
 
@@ -96,7 +99,7 @@ public sealed class LeaseLifecycleTests
         var environment = await h.EnvironmentAsync(1);
         Assert.StartsWith("Needs attention: Run sim-env-1-1 could not be stopped", environment.QuarantineReason);
         var ended = await h.ReservationAsync(stuck.Id);
-        Assert.Equal((ReservationState.TimedOut, TestRunState.Lost), (ended.State, ended.Runs.Single().State));
+        Assert.Equal((ReservationState.TimedOut, TestRunState.Lost, RunAttribution.Infrastructure), (ended.State, ended.Runs.Single().State, ended.Runs.Single().Attribution));
         var moved = await h.ReservationAsync(movable.Id);
         Assert.Equal(("env-2", ReservationState.Scheduled, false), (moved.Environment!.Key, moved.State, moved.AtRisk));
         Assert.Contains("Moved from Env 1", moved.Outcome);
@@ -173,7 +176,9 @@ public sealed class LeaseLifecycleTests
         var failed = await h.ReservationAsync(lease.Id);
         var run = failed.Runs.Single();
         Assert.Equal((TestRunState.Failed, 3), (run.State, run.StartAttempts));
-        Assert.Equal("The test could not be started after 3 attempt(s): The framework could not start the test on env-1: agent did not accept the job.", failed.Outcome);
+        Assert.Equal("The test could not be started after 3 attempt(s): The framework could not start the test on env-1: agent did not accept the job. " +
+                     "Env 1 failed under your test; this run does not count against your weekly hours.", failed.Outcome);
+        Assert.Equal(RunAttribution.Infrastructure, run.Attribution);
         // Attempts at 09:05, +10 s and +20 s more: the run ended ~30 s after the slot's start.
         Assert.InRange(run.EndedUtc!.Value, h.At(9, 5).AddSeconds(29), h.At(9, 5).AddSeconds(33));
         Assert.Equal(2, (await h.AuditAsync(lease.Id)).Count(a => a.Action == AuditActions.LeaseStartFailed));

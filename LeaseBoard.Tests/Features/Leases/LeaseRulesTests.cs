@@ -217,4 +217,36 @@ public sealed class LeaseRulesTests
         Assert.Equal("2 minutes", LeaseRules.Describe(TimeSpan.FromSeconds(100)));
         Assert.Equal("2 hours", LeaseRules.Describe(TimeSpan.FromHours(2)));
     }
+
+    [Theory]
+    [InlineData(TestRunState.Succeeded, ReservationState.Active, true, true, RunAttribution.Passed)]
+    [InlineData(TestRunState.Failed, ReservationState.Active, true, false, RunAttribution.Test)]
+    [InlineData(TestRunState.Failed, ReservationState.Active, true, true, RunAttribution.Infrastructure)]
+    [InlineData(TestRunState.Failed, ReservationState.Active, false, false, RunAttribution.Infrastructure)] // the framework never started it
+    [InlineData(TestRunState.Lost, ReservationState.Active, true, false, RunAttribution.Infrastructure)]
+    [InlineData(TestRunState.Hung, ReservationState.Active, true, false, RunAttribution.Hung)]
+    [InlineData(TestRunState.Hung, ReservationState.Active, true, true, RunAttribution.Infrastructure)] // a sick environment explains the hang
+    [InlineData(TestRunState.TimedOut, ReservationState.Active, true, false, RunAttribution.Overran)]
+    [InlineData(TestRunState.Killed, ReservationState.Releasing, true, false, RunAttribution.Stopped)]
+    [InlineData(TestRunState.Killed, ReservationState.ForceReleased, false, true, RunAttribution.Stopped)]
+    [InlineData(TestRunState.Lost, ReservationState.ForceReleased, true, false, RunAttribution.Stopped)]
+    public void Each_way_a_run_ends_is_attributed_to_the_test_the_infrastructure_a_hang_an_overrun_or_a_person(
+        TestRunState runState, ReservationState reservationState, bool started, bool unhealthyDuringRun, RunAttribution expected)
+    {
+        Assert.Equal(expected, LeaseRules.Attribute(runState, reservationState, started, unhealthyDuringRun));
+        // The health during the run is read (one query) only where it can change the answer.
+        var needs = LeaseRules.NeedsHealthDuringRun(runState, reservationState, started);
+        Assert.Equal(needs, LeaseRules.Attribute(runState, reservationState, started, true) != LeaseRules.Attribute(runState, reservationState, started, false));
+    }
+
+    [Fact]
+    public void The_automatic_quarantine_counts_infrastructure_failures_among_the_newest_runs_of_the_window_only()
+    {
+        RunAttribution? I = RunAttribution.Infrastructure, T = RunAttribution.Test, P = RunAttribution.Passed;
+        Assert.True(LeaseRules.TooManyInfrastructureFailures([I, T, I, I, P], window: 5, threshold: 3));
+        Assert.False(LeaseRules.TooManyInfrastructureFailures([P, P, I, I, T, I], window: 5, threshold: 3)); // the sixth is outside the window
+        Assert.False(LeaseRules.TooManyInfrastructureFailures([I, I, I], window: 5, threshold: 0)); // 0: off
+        Assert.True(LeaseRules.EnvironmentFailedAfter(RunAttribution.Test));
+        Assert.False(LeaseRules.EnvironmentFailedAfter(RunAttribution.Passed));
+    }
 }

@@ -32,7 +32,11 @@ public sealed record ChangeReservationRequest
     public int? ExtendMinutes { get; init; }
 }
 
-public sealed record RunDto(TestRunState State, int ProgressPercent, DateTime StartedUtc, DateTime? LastProgressUtc, DateTime? EndedUtc, string? Detail);
+/// <param name="Attribution">Once the run has ended, who or what its end is due to: passed, test (it failed on a healthy environment),
+/// infrastructure (the environment or the framework failed under it; it does not count against the owner's weekly hours), hung,
+/// overran (still running at the slot's end) or stopped (by its owner or an admin); null while it runs.</param>
+public sealed record RunDto(TestRunState State, int ProgressPercent, DateTime StartedUtc, DateTime? LastProgressUtc, DateTime? EndedUtc, string? Detail,
+    RunAttribution? Attribution = null);
 
 public sealed record ReservationDto(
     int Id, string Environment, string Owner, string Title, TestKind TestKind, string TestSpec,

@@ -69,6 +69,6 @@ public sealed class ApiQueries(IDbContextFactory<LeaseBoardDb> dbs, TimeProvider
     {
         var run = r.Runs.OrderByDescending(x => x.Id).FirstOrDefault();
         return new ReservationDto(r.Id, r.Environment?.Key ?? "", r.OwnerName, r.Title, r.TestKind, r.TestSpec, r.StartUtc, r.EndUtc, r.State, r.Outcome,
-            r.AtRisk, r.EndedUtc, run is null ? null : new RunDto(run.State, run.ProgressPercent, run.StartedUtc, run.LastProgressUtc, run.EndedUtc, run.Detail));
+            r.AtRisk, r.EndedUtc, run is null ? null : new RunDto(run.State, run.ProgressPercent, run.StartedUtc, run.LastProgressUtc, run.EndedUtc, run.Detail, run.Attribution));
     }
 }

@@ -100,6 +100,13 @@ public static class FairUse
             .DefaultIfEmpty(0).Max();
     }
 
+    /// <summary>
+    /// The ended states whose reservations count against the week's hours, for the time they ran, when their run ended on
+    /// the test's account (an infrastructure failure does not count, a reservation that never ran has nothing to count).
+    /// </summary>
+    public static readonly ReservationState[] RanStates =
+        [ReservationState.Releasing, ReservationState.Completed, ReservationState.Failed, ReservationState.TimedOut, ReservationState.ForceReleased];
+
     /// <summary>The week's hours of <paramref name="slots"/> (counted in the week they start, as the weekly limit always has).</summary>
     public static double HoursInWeek(IEnumerable<HeldSlot> slots, DateTime weekStart) =>
         slots.Where(r => r.StartUtc >= weekStart && r.StartUtc < weekStart.AddDays(7)).Sum(r => (r.EndUtc - r.StartUtc).TotalHours);

@@ -8,7 +8,7 @@ namespace LeaseBoard.Features.Booking;
 public sealed record ReservationRow(
     int Id, int EnvironmentId, string EnvironmentKey, string EnvironmentName, string OwnerId, string OwnerName,
     string Title, TestKind TestKind, string TestSpec, DateTime StartUtc, DateTime EndUtc, ReservationState State, string? Outcome, bool AtRisk,
-    TestRunState? RunState, int? RunProgress)
+    TestRunState? RunState, int? RunProgress, RunAttribution? Attribution = null)
 {
     public TimeSpan Duration => EndUtc - StartUtc;
 }
@@ -82,5 +82,6 @@ public sealed class ReservationQueries(IDbContextFactory<LeaseBoardDb> dbs, Time
             r.Id, r.EnvironmentId, r.Environment!.Key, r.Environment.Name, r.OwnerId, r.OwnerName,
             r.Title, r.TestKind, r.TestSpec, r.StartUtc, r.EndUtc, r.State, r.Outcome, r.AtRisk,
             r.Runs.OrderByDescending(x => x.Id).Select(x => (TestRunState?)x.State).FirstOrDefault(),
-            r.Runs.OrderByDescending(x => x.Id).Select(x => (int?)x.ProgressPercent).FirstOrDefault()));
+            r.Runs.OrderByDescending(x => x.Id).Select(x => (int?)x.ProgressPercent).FirstOrDefault(),
+            r.Runs.OrderByDescending(x => x.Id).Select(x => x.Attribution).FirstOrDefault()));
 }

@@ -179,14 +179,19 @@ public sealed class SlotGuard(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonit
         var weekStart = BookingRules.WeekStart(claim.StartUtc);
         var weekEnd = weekStart.AddDays(7);
         var from = claim.StartUtc < now ? claim.StartUtc : now;
-        // One query for every limit: the live reservations (the booker's, or their team's) that are upcoming, overlap the claim or fall in its week.
-        var live = db.Reservations.Where(r => r.Id != claim.Moving && (r.State == ReservationState.Scheduled || r.State == ReservationState.Active)
-                                              && (r.EndUtc > from || (r.StartUtc >= weekStart && r.StartUtc < weekEnd)));
+        // One query for every limit: the live reservations (the booker's, or their team's) that are upcoming, overlap the claim or fall in its
+        // week, and the claim's week's reservations that have run, for the time they ran — unless the infrastructure failed them.
+        var live = db.Reservations.Where(r => r.Id != claim.Moving
+                                              && ((r.State == ReservationState.Scheduled || r.State == ReservationState.Active)
+                                                  && (r.EndUtc > from || (r.StartUtc >= weekStart && r.StartUtc < weekEnd))
+                                                  || FairUse.RanStates.Contains(r.State) && r.StartUtc >= weekStart && r.StartUtc < weekEnd
+                                                  && r.Runs.Any(x => x.Attribution != null && x.Attribution != RunAttribution.Infrastructure)));
         var teamName = team?.Name.Trim();
         live = teamName is null
             ? live.Where(r => r.OwnerId == booker.Id)
             : live.Where(r => r.OwnerId == booker.Id || db.People.Any(p => p.Id == r.OwnerId && p.Team == teamName));
-        var held = await live.Select(r => new HeldSlot(r.OwnerId, r.Environment!.Name, r.Title, r.StartUtc, r.EndUtc)).ToListAsync(ct);
+        var held = await live.Select(r => new HeldSlot(r.OwnerId, r.Environment!.Name, r.Title, r.StartUtc,
+            r.EndedUtc != null && r.EndedUtc < r.EndUtc ? r.EndedUtc.Value : r.EndUtc)).ToListAsync(ct);
 
         if (FairUse.Refusal(new FairUseClaim(booker.Id, team, claim.StartUtc, claim.EndUtc, claim.Moving is not null, now), held, rules) is not { } refusal)
             return null;

@@ -45,9 +45,10 @@ public sealed class Teams(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonitor<B
         var weekEnd = weekStart.AddDays(7);
         var name = team.Name.Trim();
         var held = await db.Reservations.AsNoTracking()
-            .Where(r => (r.State == ReservationState.Scheduled || r.State == ReservationState.Active) && r.StartUtc >= weekStart && r.StartUtc < weekEnd
-                        && db.People.Any(p => p.Id == r.OwnerId && p.Team == name))
-            .Select(r => new HeldSlot(r.OwnerId, "", "", r.StartUtc, r.EndUtc))
+            .Where(r => r.StartUtc >= weekStart && r.StartUtc < weekEnd && db.People.Any(p => p.Id == r.OwnerId && p.Team == name)
+                        && (r.State == ReservationState.Scheduled || r.State == ReservationState.Active
+                            || FairUse.RanStates.Contains(r.State) && r.Runs.Any(x => x.Attribution != null && x.Attribution != RunAttribution.Infrastructure)))
+            .Select(r => new HeldSlot(r.OwnerId, "", "", r.StartUtc, r.EndedUtc != null && r.EndedUtc < r.EndUtc ? r.EndedUtc.Value : r.EndUtc))
             .ToListAsync(ct);
         return new TeamWeek(name, FairUse.HoursInWeek(held, weekStart), team.WeeklyHours, team.MaxConcurrent, weekStart);
     }

@@ -87,6 +87,7 @@ public sealed partial class EnvironmentCare(
         catch (TestFrameworkException e)
         {
             LogResetFailed(e, environment.Key);
+            await BlameEnvironmentAsync(environmentId, $"its reset after the run failed: {e.Message}", ct);
             await QuarantineAsync(environmentId, $"Reset failed: {e.Message}", Actor.System, ct, onlyFrom: EnvironmentState.CleaningUp);
             return;
         }
@@ -103,7 +104,14 @@ public sealed partial class EnvironmentCare(
             if (report.Status == HealthStatus.Unhealthy)
             {
                 await SaveAsync(db, ct);
+                await BlameEnvironmentAsync(environmentId, $"it was unhealthy after the run: {report.Detail}", ct);
                 await QuarantineAsync(environmentId, $"Unhealthy after cleanup: {report.Detail}", Actor.System, ct, onlyFrom: EnvironmentState.CleaningUp);
+                return;
+            }
+            if (await TooManyInfrastructureFailuresAsync(db, current, ct) is { } tooMany)
+            {
+                await SaveAsync(db, ct);
+                await QuarantineAsync(environmentId, tooMany, Actor.System, ct, onlyFrom: EnvironmentState.CleaningUp);
                 return;
             }
             current.State = EnvironmentState.Available;
@@ -115,6 +123,49 @@ public sealed partial class EnvironmentCare(
             await StartDueLeasesAsync(environmentId, ct);
             return;
         }
+    }
+
+    /// <summary>
+    /// A test failure right before a failed cleanup was the environment's: the run is attributed to the infrastructure,
+    /// and its owner's outcome says so (and the owner is told). Only the environment's latest ended run, and only once.
+    /// </summary>
+    private async Task BlameEnvironmentAsync(int environmentId, string why, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var run = await db.TestRuns.Include(r => r.Reservation).ThenInclude(r => r!.Environment)
+            .Where(r => r.EnvironmentId == environmentId && r.EndedUtc != null).OrderByDescending(r => r.EndedUtc).ThenByDescending(r => r.Id)
+            .FirstOrDefaultAsync(ct);
+        if (run is null || !LeaseRules.EnvironmentFailedAfter(run.Attribution)) return;
+        var reservation = run.Reservation!;
+        var sentence = $"{LeaseRules.InfrastructureSentence(reservation.Environment!.Name)} (It {why}.)";
+        run.Attribution = RunAttribution.Infrastructure;
+        run.Detail = Rules.Truncate($"{run.Detail} {sentence}");
+        reservation.Outcome = Rules.Truncate($"{reservation.Outcome} {sentence}");
+        reservation.UpdatedUtc = Now;
+        db.AuditEntries.Add(AuditEntry.For(Actor.System, AuditActions.RunAttributed,
+            $"'{reservation.Title}' of {reservation.OwnerName}: the failure is the environment's, not the test's ({why}).", clock, environmentId));
+        if (!await SaveAsync(db, ct)) return;
+        events.Publish(new ReservationChanged(reservation.Id, reservation.EnvironmentId, reservation.State, ReservationChange.Ended));
+    }
+
+    /// <summary>
+    /// The automatic quarantine: the reason when too many of the environment's runs since it last came back into service
+    /// failed through the infrastructure (<see cref="LeaseOptions.AutoQuarantineInfrastructureFailures"/> of the last
+    /// <see cref="LeaseOptions.AutoQuarantineWindowRuns"/>); null when it may go back into service.
+    /// </summary>
+    private async Task<string?> TooManyInfrastructureFailuresAsync(LeaseBoardDb db, TestEnvironment environment, CancellationToken ct)
+    {
+        var (window, threshold) = (Options.AutoQuarantineWindowRuns, Options.AutoQuarantineInfrastructureFailures);
+        if (threshold == 0) return null;
+        // Runs before its last quarantine were judged then: a returned environment starts afresh.
+        var since = await db.AuditEntries.Where(a => a.EnvironmentId == environment.Id && a.Action == AuditActions.EnvironmentQuarantined)
+            .MaxAsync(a => (DateTime?)a.AtUtc, ct) ?? DateTime.MinValue;
+        var recent = await db.TestRuns.Where(r => r.EnvironmentId == environment.Id && r.EndedUtc != null && r.EndedUtc > since)
+            .OrderByDescending(r => r.EndedUtc).ThenByDescending(r => r.Id).Take(window).Select(r => r.Attribution).ToListAsync(ct);
+        if (!LeaseRules.TooManyInfrastructureFailures(recent, window, threshold)) return null;
+        var failed = recent.Count(a => a == RunAttribution.Infrastructure);
+        return $"Automatic: {failed} of its last {recent.Count} runs failed through the environment (the threshold is {threshold} of {window}); " +
+               "look at its runs on the reliability page, then return it to service.";
     }
 
     /// <summary>

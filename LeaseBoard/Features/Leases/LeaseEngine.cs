@@ -130,6 +130,12 @@ public sealed partial class LeaseEngine(
         var now = Now;
         var reservation = run.Reservation!;
         var environment = reservation.Environment!;
+        var started = run.FrameworkRunId is not null;
+        var unhealthyDuringRun = LeaseRules.NeedsHealthDuringRun(runState, reservation.State, started)
+                                 && (environment.Health == HealthStatus.Unhealthy || await db.HealthSamples.AnyAsync(
+                                     h => h.EnvironmentId == environment.Id && h.AtUtc >= run.StartedUtc && h.Status == HealthStatus.Unhealthy, ct));
+        run.Attribution = LeaseRules.Attribute(runState, reservation.State, started, unhealthyDuringRun);
+        if (run.Attribution == RunAttribution.Infrastructure) outcome = $"{outcome} {LeaseRules.InfrastructureSentence(environment.Name)}";
         run.State = runState;
         run.EndedUtc = now;
         run.NextActionUtc = null;

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace LeaseBoard.Features.Leases;
 
 /// <summary>How the lease engine watches runs and environments, from <c>LeaseBoard:Leases</c>.</summary>
-public sealed class LeaseOptions
+public sealed class LeaseOptions : IValidatableObject
 {
     public const string Section = "LeaseBoard:Leases";
 
@@ -55,6 +55,14 @@ public sealed class LeaseOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "LeaseBoard:Leases:SchedulePollingInterval must be between 100 ms and 1 minute.")]
     public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The automatic quarantine looks at an environment's last this many runs (since it last came back into service).</summary>
+    [Range(1, 100, ErrorMessage = "LeaseBoard:Leases:AutoQuarantineWindowRuns must be between 1 and 100.")]
+    public int AutoQuarantineWindowRuns { get; set; } = 5;
+
+    /// <summary>This many infrastructure failures among those runs quarantine the environment automatically (0: never).</summary>
+    [Range(0, 100, ErrorMessage = "LeaseBoard:Leases:AutoQuarantineInfrastructureFailures must be between 0 and 100.")]
+    public int AutoQuarantineInfrastructureFailures { get; set; } = 3;
+
     /// <summary>At most this many framework calls run at once in a supervise pass.</summary>
     [Range(1, 256, ErrorMessage = "LeaseBoard:Leases:MaxParallelCalls must be between 1 and 256.")]
     public int MaxParallelCalls { get; set; } = 16;
@@ -65,4 +73,11 @@ public sealed class LeaseOptions
 
     /// <summary>Run the Hangfire server in this process (turn off for an instance that only serves pages).</summary>
     public bool RunJobServer { get; set; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (AutoQuarantineInfrastructureFailures > AutoQuarantineWindowRuns)
+            yield return new ValidationResult("LeaseBoard:Leases:AutoQuarantineInfrastructureFailures must not exceed AutoQuarantineWindowRuns " +
+                                              "(it counts failures among that many runs).", [nameof(AutoQuarantineInfrastructureFailures)]);
+    }
 }

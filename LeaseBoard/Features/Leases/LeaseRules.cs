@@ -139,6 +139,42 @@ public static class LeaseRules
         _ => "Stopped.",
     };
 
+    /// <summary>
+    /// Who a finished run's end is due to, from how it ended: passed; stopped by its owner (a release) or an admin (a force
+    /// release); the infrastructure's when the framework lost it, never started it, or the environment was unhealthy while
+    /// it ran; else hung, overran or the test's own failure. A test failure may still turn out to be the environment's
+    /// when its cleanup fails (<see cref="EnvironmentFailedAfter"/>).
+    /// </summary>
+    /// <param name="reservationState">The reservation's state before the run closed it: Releasing or ForceReleased mean someone stopped it.</param>
+    public static RunAttribution Attribute(TestRunState runState, ReservationState reservationState, bool started, bool unhealthyDuringRun) => runState switch
+    {
+        TestRunState.Succeeded => RunAttribution.Passed,
+        _ when reservationState is ReservationState.Releasing or ReservationState.ForceReleased => RunAttribution.Stopped,
+        TestRunState.Lost => RunAttribution.Infrastructure,
+        _ when !started || unhealthyDuringRun => RunAttribution.Infrastructure,
+        TestRunState.Hung => RunAttribution.Hung,
+        TestRunState.TimedOut => RunAttribution.Overran,
+        _ => RunAttribution.Test,
+    };
+
+    /// <summary>Whether the attribution can only be decided with the environment's health during the run (one query).</summary>
+    public static bool NeedsHealthDuringRun(TestRunState runState, ReservationState reservationState, bool started) =>
+        Attribute(runState, reservationState, started, unhealthyDuringRun: false) is RunAttribution.Test or RunAttribution.Hung or RunAttribution.Overran;
+
+    /// <summary>A test failure is the environment's after all when the environment fails its cleanup right after it.</summary>
+    public static bool EnvironmentFailedAfter(RunAttribution? attribution) => attribution == RunAttribution.Test;
+
+    /// <summary>The sentence an infrastructure failure adds to the owner's outcome.</summary>
+    public static string InfrastructureSentence(string environmentName) =>
+        $"{environmentName} failed under your test; this run does not count against your weekly hours.";
+
+    /// <summary>
+    /// Whether an environment's recent runs call for an automatic quarantine: at least <paramref name="threshold"/> of the
+    /// last runs (newest first, at most the window) failed through the infrastructure. A threshold of 0 turns it off.
+    /// </summary>
+    public static bool TooManyInfrastructureFailures(IReadOnlyList<RunAttribution?> newestFirst, int window, int threshold) =>
+        threshold > 0 && newestFirst.Take(window).Count(a => a == RunAttribution.Infrastructure) >= threshold;
+
     /// <summary>A force-released reservation stays force-released, with the admin's reason, whatever its run did.</summary>
     public static ReservationState ClosingState(ReservationState current, ReservationState proposed) =>
         current == ReservationState.ForceReleased ? current : proposed;

@@ -82,11 +82,13 @@ public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> 
         {
             Reservation? reservation;
             TestRunState? lastRun;
+            RunAttribution? attribution;
             await using (var db = await dbs.CreateDbContextAsync())
             {
                 reservation = await db.Reservations.AsNoTracking().Include(r => r.Environment).FirstOrDefaultAsync(r => r.Id == changed.ReservationId);
-                lastRun = await db.TestRuns.Where(r => r.ReservationId == changed.ReservationId).OrderByDescending(r => r.Id)
-                    .Select(r => (TestRunState?)r.State).FirstOrDefaultAsync();
+                var run = await db.TestRuns.Where(r => r.ReservationId == changed.ReservationId).OrderByDescending(r => r.Id)
+                    .Select(r => new { r.State, r.Attribution }).FirstOrDefaultAsync();
+                (lastRun, attribution) = (run?.State, run?.Attribution);
             }
             if (reservation is null) return;
             var title = $"'{reservation.Title}' on {reservation.Environment?.Name}";
@@ -95,6 +97,7 @@ public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> 
                 ReservationChange.Started => (NotificationKind.LeaseStarted, $"{title} started."),
                 ReservationChange.ForceReleased => (NotificationKind.ForceReleased, $"{title}: {reservation.Outcome}"),
                 ReservationChange.Ended when reservation.State == ReservationState.ForceReleased => (NotificationKind.ForceReleased, $"{title}: {reservation.Outcome}"),
+                ReservationChange.Ended when attribution == RunAttribution.Infrastructure => (NotificationKind.EnvironmentFailed, $"{title} failed: {reservation.Outcome}"),
                 ReservationChange.Ended when reservation.State == ReservationState.TimedOut => (NotificationKind.TimedOut, $"{title} timed out: {reservation.Outcome}"),
                 ReservationChange.Ended when lastRun == TestRunState.Hung => (NotificationKind.Hung, $"{title} hung: {reservation.Outcome}"),
                 ReservationChange.Relocated => (NotificationKind.Moved, $"{title}: {reservation.Outcome}"),

@@ -581,6 +581,10 @@ namespace LeaseBoard.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
 
+                    b.Property<string>("Attribution")
+                        .HasMaxLength(24)
+                        .HasColumnType("nvarchar(24)");
+
                     b.Property<string>("Detail")
                         .HasMaxLength(1000)
                         .HasColumnType("nvarchar(1000)");
@@ -640,9 +644,9 @@ namespace LeaseBoard.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
-                    b.HasIndex("EnvironmentId");
-
                     b.HasIndex("ReservationId");
+
+                    b.HasIndex("EnvironmentId", "EndedUtc");
 
                     b.HasIndex("State", "EnvironmentId");
 

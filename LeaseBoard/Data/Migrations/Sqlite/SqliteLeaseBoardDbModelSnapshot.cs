@@ -554,6 +554,10 @@ namespace LeaseBoard.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Attribution")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Detail")
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
@@ -613,9 +617,9 @@ namespace LeaseBoard.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("EnvironmentId");
-
                     b.HasIndex("ReservationId");
+
+                    b.HasIndex("EnvironmentId", "EndedUtc");
 
                     b.HasIndex("State", "EnvironmentId");
 
