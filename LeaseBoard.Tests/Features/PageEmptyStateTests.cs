@@ -28,6 +28,7 @@ public sealed class PageEmptyStateTests : ComponentTestBase
         ["/reservations/mine"] = ("[data-testid=mine-empty]", "You have no reservations yet.", false),
         ["/tokens"] = ("[data-testid=tokens-empty]", "You have no tokens yet.", false),
         ["/wall"] = ("[data-testid=wall-summary]", "5 free · 0 running", false),
+        ["/reliability"] = ("[data-testid=reliability-empty]", "No test ran in the last 7 days: nothing to chart yet.", false),
         ["/admin"] = ("[data-testid=audit-empty]", "No audit entries yet.", true),
     };
 

@@ -26,6 +26,7 @@ public static class AuditActions
     public const string EnvironmentCleaning = "environment.cleaning";
     public const string EnvironmentAvailable = "environment.available";
     public const string EnvironmentQuarantined = "environment.quarantined";
+    public const string EnvironmentReturned = "environment.returned";
     public const string EnvironmentHealthChanged = "environment.health-changed";
     public const string ReservationRelocated = "reservation.relocated";
     public const string ReservationAtRisk = "reservation.at-risk";

@@ -18,6 +18,7 @@ public static class BookingSetup
         services.AddSingleton<ReservationFollowUps>();
         services.AddSingleton<BookingService>();
         services.AddSingleton<ReservationQueries>();
+        services.AddSingleton<LeaseBoard.Features.Reliability.ReliabilityQueries>();
         services.AddSingleton<Teams>();
         services.AddSingleton<BoardSnapshot>();
         services.AddSingleton<MaintenanceWindows>();

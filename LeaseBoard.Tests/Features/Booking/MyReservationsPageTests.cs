@@ -50,6 +50,30 @@ public sealed class MyReservationsPageTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task An_infrastructure_failure_says_in_words_and_an_icon_that_the_environment_failed_and_a_test_failure_that_the_test_did()
+    {
+        var broken = await SeedAsync(1, At(7), At(8), ReservationState.Failed, "Broken by env-1");
+        var failing = await SeedAsync(2, At(7), At(8), ReservationState.Failed, "Own bug");
+        await using (var db = Database.CreateDbContext())
+        {
+            db.TestRuns.Add(new TestRun { ReservationId = broken.Id, EnvironmentId = broken.EnvironmentId, FencingToken = 1, State = TestRunState.Lost,
+                StartedUtc = At(7), EndedUtc = At(7, 30), Attribution = RunAttribution.Infrastructure });
+            db.TestRuns.Add(new TestRun { ReservationId = failing.Id, EnvironmentId = failing.EnvironmentId, FencingToken = 1, State = TestRunState.Failed,
+                StartedUtc = At(7), EndedUtc = At(7, 30), Attribution = RunAttribution.Test });
+            await db.SaveChangesAsync();
+        }
+
+        var page = RenderPage("[data-testid=run-attribution]");
+
+        var chips = page.FindAll("[data-testid=run-attribution]");
+        var environment = chips.Single(c => c.GetAttribute("data-attribution") == "Infrastructure");
+        Assert.Contains("environment failed", environment.TextContent);
+        Assert.Contains("does not count against your weekly hours", environment.GetAttribute("title"));
+        Assert.NotNull(environment.QuerySelector("svg")); // an icon as well as the word, not a colour alone
+        Assert.Contains("test failed", chips.Single(c => c.GetAttribute("data-attribution") == "Test").TextContent);
+    }
+
+    [Fact]
     public async Task My_reservations_release_now_asks_first_then_releases_the_running_one()
     {
         Render<MudPopoverProvider>();

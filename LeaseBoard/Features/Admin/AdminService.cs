@@ -93,6 +93,8 @@ public sealed partial class AdminService(
             foreach (var atRisk in await db.Reservations.Where(r => r.EnvironmentId == environment.Id && r.AtRisk && r.State == ReservationState.Scheduled).ToListAsync(ct))
                 atRisk.AtRisk = false;
             audit.AddTo(db, done);
+            // The end of the quarantine, for the reliability figures (the admin action's entry above is written for refusals too).
+            db.AuditEntries.Add(AuditEntry.For(actor, AuditActions.EnvironmentReturned, $"{environment.Name} back in service: {reason.Trim()}", clock, environment.Id));
             try
             {
                 await db.SaveChangesAsync(ct);
