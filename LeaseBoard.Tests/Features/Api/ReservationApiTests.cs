@@ -46,6 +46,26 @@ public sealed class ReservationApiTests(ApiTestHost host) : IClassFixture<ApiTes
     }
 
     [Fact]
+    public async Task A_finished_reservation_answers_who_its_run_failed_through()
+    {
+        using var api = host.Client(await host.TokenAsync(Cara));
+        using var created = await api.PostAsJsonAsync("/api/v1/reservations", Booking("env-5", ApiTestHost.At(6, 10)));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        await using (var db = await Dbs().CreateDbContextAsync())
+        {
+            var reservation = await db.Reservations.SingleAsync(r => r.Id == id);
+            reservation.State = ReservationState.Failed;
+            db.TestRuns.Add(new TestRun { ReservationId = id, EnvironmentId = reservation.EnvironmentId, FencingToken = 1, State = TestRunState.Lost,
+                StartedUtc = reservation.StartUtc, EndedUtc = reservation.StartUtc.AddMinutes(20), Attribution = RunAttribution.Infrastructure });
+            await db.SaveChangesAsync();
+        }
+
+        var run = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/reservations/{id}")).GetProperty("run");
+
+        Assert.Equal(("Lost", "Infrastructure"), (run.GetProperty("state").GetString(), run.GetProperty("attribution").GetString()));
+    }
+
+    [Fact]
     public async Task Invalid_bookings_answer_422_with_the_reason_and_store_nothing()
     {
         using var api = host.Client(await host.TokenAsync(Cara));

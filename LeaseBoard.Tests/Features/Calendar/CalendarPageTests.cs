@@ -312,6 +312,27 @@ public sealed class CalendarPageTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task Calendar_details_of_a_run_the_environment_failed_say_so_in_words()
+    {
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        var failed = await new ReservationBuilder(Env(3).Id, At(7), At(8)).InState(ReservationState.Failed).Titled("Broken soak").OwnedBy(TestActors.Ana).SaveAsync(Database);
+        await using (var db = Database.CreateDbContext())
+        {
+            db.TestRuns.Add(new TestRun { ReservationId = failed.Id, EnvironmentId = failed.EnvironmentId, FencingToken = 1, State = TestRunState.Failed,
+                StartedUtc = At(7), EndedUtc = At(7, 40), Attribution = RunAttribution.Infrastructure });
+            await db.SaveChangesAsync();
+        }
+        var page = RenderCalendar();
+
+        page.Find($"[data-reservation-id='{failed.Id}']").Click();
+
+        var result = dialogs.WaitForElement("[data-testid=details-attribution]");
+        Assert.Contains("environment failed", result.TextContent);
+        Assert.Contains("does not count against your weekly hours", result.TextContent);
+    }
+
+    [Fact]
     public async Task Calendar_details_show_the_owner_and_cancel_after_confirmation()
     {
         Render<MudPopoverProvider>();
