@@ -82,6 +82,20 @@ public sealed class WebhookSettings(IDbContextFactory<LeaseBoardDb> dbs, Webhook
         return await deliverer.SendTestAsync(hook, ct);
     }
 
+    /// <summary>What a channel webhook may watch: every environment, or one.</summary>
+    public async Task<List<(string Key, string Name)>> ChannelTargetsAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var environments = await db.Environments.AsNoTracking().Where(e => e.State != EnvironmentState.Retired).OrderBy(e => e.SortOrder)
+            .Select(e => new { e.Key, e.Name }).ToListAsync(ct);
+        return [(Webhook.AllEnvironments, "All environments"), .. environments.Select(e => (e.Key, e.Name))];
+    }
+
+    /// <summary>The kinds a webhook can choose, with their words: notification kinds for a person's, quarantines for a channel's.</summary>
+    public static IReadOnlyList<(string Value, string Label)> KindChoices(bool channel) => channel
+        ? [(nameof(ChannelEvent.Quarantined), "quarantined"), (nameof(ChannelEvent.NeedsAttention), "needs attention")]
+        : Enum.GetValues<NotificationKind>().Select(k => (k.ToString(), WebhookOutbox.Label(k))).ToList();
+
     private static bool MayChange(Actor actor, Webhook hook) => hook.IsChannel ? actor.IsAdmin : hook.OwnerId == actor.Id;
 
     private static async Task<List<WebhookRow>> Rows(IQueryable<Webhook> hooks, CancellationToken ct) =>
