@@ -2,6 +2,7 @@ using System.Text.Json;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Webhooks;
 using LeaseBoard.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
 
 namespace LeaseBoard.Tests.Features.Webhooks;
 
@@ -262,5 +263,41 @@ public sealed class WebhookDeliveryTests
         Assert.True(WebhookUrls.IsUsualHost(ChatService.Teams, "https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=x"));
         Assert.False(WebhookUrls.IsUsualHost(ChatService.Teams, "https://hooks.slack.com/services/T0/B0/x"));
         Assert.Equal("https://hooks.slack.com/…a1B2", WebhookUrls.Hint("https://hooks.slack.com/services/T0/B0/xxa1B2"));
+    }
+
+    [Theory]
+    [InlineData(408, WebhookOutcome.RetryLater)]
+    [InlineData(429, WebhookOutcome.RetryLater)]
+    [InlineData(500, WebhookOutcome.RetryLater)]
+    [InlineData(503, WebhookOutcome.RetryLater)]
+    [InlineData(400, WebhookOutcome.Rejected)]
+    [InlineData(401, WebhookOutcome.Rejected)]
+    [InlineData(403, WebhookOutcome.Rejected)]
+    [InlineData(404, WebhookOutcome.Rejected)]
+    [InlineData(410, WebhookOutcome.Rejected)]
+    [InlineData(302, WebhookOutcome.Rejected)]
+    public void Busy_and_broken_answers_are_tried_again_and_refusals_are_not(int status, WebhookOutcome outcome)
+    {
+        var result = WebhookSender.Classify(ChatService.Slack, (System.Net.HttpStatusCode)status, "channel_is_archived");
+
+        Assert.Equal(outcome, result.Outcome);
+        Assert.StartsWith($"Slack answered {status}", result.Message);
+    }
+
+    [Fact]
+    public async Task A_url_that_can_no_longer_be_decrypted_fails_with_a_message_saying_what_to_do()
+    {
+        await using var h = await WebhookHarness.CreateAsync();
+        var hook = await h.AddAsync(ChatService.Slack, NotificationKind.Hung);
+        await using (var db = h.Database.CreateDbContext())
+            await db.Webhooks.Where(w => w.Id == hook.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.ProtectedUrl, "CfDJ8-not-from-this-key-ring"));
+        await NotifyAnaAsync(h);
+
+        await h.Deliverer.DeliverDueAsync(CancellationToken.None);
+
+        var delivery = Assert.Single(await h.DeliveriesAsync());
+        Assert.Equal(WebhookDeliveryState.Failed, delivery.State);
+        Assert.Contains("delete this webhook and add it again", delivery.LastError);
+        Assert.Empty(h.Listener.Requests);
     }
 }

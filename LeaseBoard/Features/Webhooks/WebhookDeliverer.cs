@@ -83,7 +83,17 @@ public sealed partial class WebhookDeliverer(IDbContextFactory<LeaseBoardDb> dbs
         }
         // A few at once: one webhook that holds every request until its timeout must not hold up everyone else's.
         await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
-            async (id, token) => await DeliverAsync(id, token));
+            async (id, token) =>
+            {
+                try
+                {
+                    await DeliverAsync(id, token);
+                }
+                catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    LogDeliveryFailed(e, id); // the row stays pending under its claim and is due again after it: one bad row stops no other
+                }
+            });
         return due.Count;
     }
 
@@ -129,6 +139,9 @@ public sealed partial class WebhookDeliverer(IDbContextFactory<LeaseBoardDb> dbs
         return db.Webhooks.Where(w => w.Id == webhookId).ExecuteUpdateAsync(s => s.SetProperty(w => w.LastAttemptUtc, at)
             .SetProperty(w => w.LastSucceeded, succeeded).SetProperty(w => w.LastResult, text));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook delivery {DeliveryId} broke off; it is tried again after its claim")]
+    private partial void LogDeliveryFailed(Exception exception, long deliveryId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId} ({Hint}): delivery {DeliveryId} failed after {Attempts} attempts")]
     private partial void LogGaveUp(int webhookId, string hint, long deliveryId, int attempts);
