@@ -82,6 +82,10 @@ public sealed class WebhookChannelTests
 
         Assert.True(await h.Settings.DeleteAsync(TestActors.Ben, bens.Id));
         Assert.True(await h.Settings.DeleteAsync(TestActors.Admin, channel));
+        await using var db = h.Database.CreateDbContext();
+        var audit = await db.AuditEntries.AsNoTracking().OrderBy(a => a.Id).Select(a => new { a.Action, a.Actor, a.Details }).ToListAsync();
+        Assert.Equal([AuditActions.ChannelWebhookAdded, AuditActions.ChannelWebhookDeleted], audit.Select(a => a.Action)); // channel webhooks only
+        Assert.All(audit, a => Assert.Equal((TestActors.Admin.Id, $"Teams webhook {h.Listener.BaseUrl}/…nv-1 for env-1: Quarantined"), (a.Actor, a.Details)));
     }
 
     [Fact]

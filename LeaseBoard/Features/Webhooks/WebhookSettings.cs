@@ -46,6 +46,7 @@ public sealed class WebhookSettings(IDbContextFactory<LeaseBoardDb> dbs, Webhook
             ProtectedUrl = deliverer.Protect(url!), UrlHint = WebhookUrls.Hint(url!), Kinds = cleanKinds, CreatedUtc = clock.GetUtcNow().UtcDateTime,
         };
         db.Webhooks.Add(hook);
+        if (hook.IsChannel) db.AuditEntries.Add(AuditEntry.For(actor, AuditActions.ChannelWebhookAdded, Describe(hook), clock));
         await db.SaveChangesAsync(ct);
         return (ToRow(hook, WebhookUrls.IsUsualHost(service, url!)), null);
     }
@@ -68,6 +69,7 @@ public sealed class WebhookSettings(IDbContextFactory<LeaseBoardDb> dbs, Webhook
         var hook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct);
         if (hook is null || !MayChange(actor, hook)) return false;
         db.Webhooks.Remove(hook); // its deliveries go with it (cascade)
+        if (hook.IsChannel) db.AuditEntries.Add(AuditEntry.For(actor, AuditActions.ChannelWebhookDeleted, Describe(hook), clock));
         await db.SaveChangesAsync(ct);
         return true;
     }
@@ -95,6 +97,9 @@ public sealed class WebhookSettings(IDbContextFactory<LeaseBoardDb> dbs, Webhook
     public static IReadOnlyList<(string Value, string Label)> KindChoices(bool channel) => channel
         ? [(nameof(ChannelEvent.Quarantined), "quarantined"), (nameof(ChannelEvent.NeedsAttention), "needs attention")]
         : Enum.GetValues<NotificationKind>().Select(k => (k.ToString(), WebhookOutbox.Label(k))).ToList();
+
+    private static string Describe(Webhook hook) =>
+        $"{hook.Service} webhook {hook.UrlHint} for {(hook.ChannelTarget == Webhook.AllEnvironments ? "all environments" : hook.ChannelTarget)}: {hook.Kinds}";
 
     private static bool MayChange(Actor actor, Webhook hook) => hook.IsChannel ? actor.IsAdmin : hook.OwnerId == actor.Id;
 
