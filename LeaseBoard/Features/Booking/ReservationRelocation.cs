@@ -54,7 +54,7 @@ public sealed class ReservationRelocation(IDbContextFactory<LeaseBoardDb> dbs, B
             Reservation? reservation;
             await using (var db = await dbs.CreateDbContextAsync(ct))
                 reservation = await db.Reservations.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.State == ReservationState.Scheduled, ct);
-            if (reservation is null) continue;
+            if (reservation is null || reservation.EnvironmentId != from.Id) continue; // started, cancelled, or already moved off (by a concurrent check)
 
             Reservation? moved = null;
             foreach (var target in targets)

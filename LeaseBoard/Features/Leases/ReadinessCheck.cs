@@ -44,6 +44,7 @@ public sealed partial class ReadinessCheck(
     public async Task CheckAsync(int reservationId, DateTime startUtc, CancellationToken ct)
     {
         if (Lead <= TimeSpan.Zero) return; // turned off after it was scheduled
+        startUtc = startUtc.Kind == DateTimeKind.Local ? startUtc.ToUniversalTime() : DateTime.SpecifyKind(startUtc, DateTimeKind.Utc); // as the job storage gave it back
         var now = Now;
         var reservation = await ReadAsync(reservationId, ct);
         if (reservation is not { State: ReservationState.Scheduled } || reservation.StartUtc != startUtc || LeaseRules.IsDue(startUtc, now)) return;
