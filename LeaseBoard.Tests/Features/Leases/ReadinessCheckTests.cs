@@ -2,6 +2,7 @@ using LeaseBoard.Domain;
 using LeaseBoard.Features.Framework;
 using LeaseBoard.Features.Notifications;
 using LeaseBoard.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
 
 namespace LeaseBoard.Tests.Features.Leases;
 
@@ -299,5 +300,40 @@ public sealed class ReadinessCheckTests
         Assert.Null((await h.EnvironmentAsync(3)).LastHealthCheckUtc);
         Assert.Equal(ReservationState.Active, (await h.ReservationAsync(soon.Id)).State);
         Assert.DoesNotContain(h.Jobs.All, j => j.Kind == "readiness");
+    }
+
+    [Fact]
+    public async Task A_failed_readiness_check_never_moves_the_reservation_to_an_environment_whose_last_probe_failed()
+    {
+        await using var h = await LeaseHarness.CreateAsync();
+        var booked = await h.BookAsync(3, h.At(10), Hour);
+        h.Framework.SetFaults("env-1", FailingHealth);
+        h.Framework.SetFaults("env-3", FailingHealth);
+        await h.DriveAsync(() => h.Care.ProbeHealthAsync(h.Env(1).Id, CancellationToken.None));
+        Assert.Equal((HealthStatus.Degraded, 1), ((await h.EnvironmentAsync(1)).Health, (await h.EnvironmentAsync(1)).ConsecutiveHealthFailures)); // not yet Unhealthy
+
+        await AdvanceToAsync(h, h.At(9, 50).AddSeconds(1));
+
+        var moved = await h.ReservationAsync(booked.Id);
+        Assert.Equal("env-2", moved.Environment!.Key); // Env 1 just failed a probe: no ping-pong between two failing environments
+        Assert.EndsWith("your reservation moved to Env 2, same time.", moved.Outcome);
+    }
+
+    [Fact]
+    public async Task A_reservation_whose_environment_was_retired_meanwhile_is_moved_by_its_readiness_check_without_a_probe()
+    {
+        await using var h = await LeaseHarness.CreateAsync();
+        var booked = await h.BookAsync(3, h.At(10), Hour);
+        await using (var db = h.Database.CreateDbContext())
+            await db.Environments.Where(e => e.Id == h.Env(3).Id).ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.State, EnvironmentState.Retired).SetProperty(e => e.QuarantineReason, "Removed from configuration").SetProperty(e => e.Version, Guid.NewGuid()));
+
+        await AdvanceToAsync(h, h.At(9, 50).AddSeconds(1));
+
+        var moved = await h.ReservationAsync(booked.Id);
+        Assert.Equal("env-1", moved.Environment!.Key);
+        Assert.Equal("Env 3 failed its readiness check 10 minutes before your slot (it is retired: Removed from configuration); your reservation moved to Env 1, same time.",
+            moved.Outcome);
+        Assert.Null((await h.EnvironmentAsync(3)).LastHealthCheckUtc);
     }
 }
