@@ -352,4 +352,21 @@ public sealed class CalendarPageTests : ComponentTestBase
         var cancelled = await Services.GetRequiredService<ReservationQueries>().ByIdAsync(id);
         Assert.Equal(ReservationState.Cancelled, cancelled!.State);
     }
+
+    [Fact]
+    public async Task Calendar_details_say_where_a_failed_readiness_check_moved_the_reservation_and_why()
+    {
+        const string moved = "Env 3 failed its readiness check 10 minutes before your slot (Health endpoint answered 503 Service Unavailable); "
+                             + "your reservation moved to Env 5, same time.";
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        var id = await BookAsync(TestActors.Ana, 5, At(14), 60, "Moved soak");
+        await using (var db = Database.CreateDbContext())
+            await db.Reservations.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Outcome, moved));
+        var page = RenderCalendar();
+
+        page.Find($"[data-reservation-id='{id}']").Click();
+
+        Assert.Equal(moved, dialogs.WaitForElement("[data-testid=details-outcome]").TextContent);
+    }
 }
