@@ -30,11 +30,13 @@ public sealed class AccessibilityBrowserTests(AccessibleBoard board) : IClassFix
         async Task CheckAsync(IPage page, string what)
         {
             foreach (var violation in await Axe.ViolationsAsync(page)) violations.Add($"{what}: {violation}");
+            await ShotAsync(page, theme, what);
         }
         // An open dialog is checked on its own: the page behind it is covered by the modal overlay (and checked without it).
         async Task CheckDialogAsync(IPage page, string what)
         {
             foreach (var violation in await Axe.ViolationsAsync(page.Locator(".mud-dialog"))) violations.Add($"{what}: {violation}");
+            await ShotAsync(page, theme, what);
         }
 
         var admin = await board.SignedInAsync("Ada Access", admin: true, theme);
@@ -149,6 +151,10 @@ public sealed class AccessibilityBrowserTests(AccessibleBoard board) : IClassFix
 
         Assert.True(problems.Count == 0, "States told by colour alone:\n  - " + string.Join("\n  - ", problems));
     }
+
+    /// <summary>What was checked, to look at (in the build output's screenshots folder, not committed).</summary>
+    private static Task ShotAsync(IPage page, string theme, string what) =>
+        page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "a11y", $"{theme}-{string.Concat(what.Split(' ', '(', ')', ':', '\'').Where(w => w != "")).ToLowerInvariant()}.png") });
 
     private static string Word(ReservationState state) => state switch
     {
