@@ -30,6 +30,7 @@ public sealed class CalendarKeyboardTests(SharedAppFixture app)
 
         // Book: env-5's own Book button opens the booking dialog on that lane's first free hour of the day in view.
         await TabToAsync(page, page.Locator("[data-testid=lane-header][data-env=env-5] [data-testid=lane-book]"), stops);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "calendar-keyboard-focus.png") });
         await page.Keyboard.PressAsync("Enter");
         var dialog = page.GetByTestId("reservation-dialog");
         await Assertions.Expect(dialog).ToBeVisibleAsync();
