@@ -41,7 +41,7 @@ public sealed class CalendarPageTests : ComponentTestBase
         Assert.Contains("Checkout load", block.TextContent);
         Assert.Contains("14:00–15:30", block.TextContent);
         Assert.Equal("0", block.GetAttribute("tabindex"));
-        Assert.Equal("Checkout load, Load, Mon 30 Nov 14:00–15:30, Env 2, by Ana, scheduled", block.GetAttribute("aria-label"));
+        Assert.Equal("Checkout load 14:00–15:30 · Ana, scheduled, Load, Env 2, Mon 30 Nov", block.GetAttribute("aria-label"));
         var buffer = page.Find($"[data-buffer-of='{id}']");
         Assert.Contains("left: 1860px; width: 20px", buffer.GetAttribute("style")); // 10 minutes at 2 px
         Assert.Empty(page.FindAll("[data-lane=env-1] [data-reservation-id]"));
@@ -56,7 +56,7 @@ public sealed class CalendarPageTests : ComponentTestBase
 
         var block = page.Find($"[data-lane=env-3] [data-reservation-id='{id}']");
         Assert.Contains("width: 60px", block.GetAttribute("style")); // 30 minutes: too narrow for "13:00–13:30 · Ben"
-        Assert.Equal("Quick smoke check, Load, Mon 30 Nov 13:00–13:30, Env 3, by Ben, scheduled", block.GetAttribute("aria-label"));
+        Assert.Equal("Quick smoke check 13:00–13:30 · Ben, scheduled, Load, Env 3, Mon 30 Nov", block.GetAttribute("aria-label"));
         // The tip follows the block (CSS shows it on :hover and :focus-visible of the block, outside its clipped box).
         var tip = page.Find($"[data-lane=env-3] [data-tip-of='{id}']");
         Assert.Equal(id.ToString(), block.NextElementSibling?.GetAttribute("data-tip-of"));
