@@ -129,7 +129,7 @@ public sealed class WallSeverityBrowserTests
         await Assertions.Expect(page.GetByTestId("wall-banner")).ToContainTextAsync("kiosk");
     }
 
-    private static Dictionary<string, string?> Settings(int environments)
+    internal static Dictionary<string, string?> Settings(int environments)
     {
         var settings = new Dictionary<string, string?> { ["LeaseBoard:Wall:KioskKey"] = Key, ["LeaseBoard:Leases:HangTimeout"] = "00:15:00" };
         for (var i = 0; i < environments; i++)
@@ -146,7 +146,7 @@ public sealed class WallSeverityBrowserTests
     /// unhealthy, env-5 quarantined by an admin; from 20 on also env-6 degraded, env-7 cleaning up, env-8 leased with an ageing
     /// heartbeat, env-9 leased on a degraded environment, env-10 with a slot coming up. An hour of probes everywhere.
     /// </summary>
-    private static async Task SeedAsync(IServiceProvider services, int environments)
+    internal static async Task SeedAsync(IServiceProvider services, int environments)
     {
         var dbs = services.GetRequiredService<IDbContextFactory<LeaseBoardDb>>();
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;

@@ -20,7 +20,7 @@ public sealed class WriteTurnsTests
         await using var h = await BookingHarness.CreateAsync();
         var booked = await h.BookAsync(1, h.At(14), TimeSpan.FromHours(1));
         var turns = new WriteTurns();
-        var scheduler = new LeaseScheduler(h.Database, new ManualLeaseTriggers(h.Clock), h.Clock, turns);
+        var scheduler = new LeaseScheduler(h.Database, new ManualLeaseTriggers(h.Clock), h.Clock, turns, new StaticOptionsMonitor<LeaseOptions>(new LeaseOptions()));
 
         await using var db = await h.Database.CreateDbContextAsync();
         var held = await turns.TakeAsync(db, CancellationToken.None);

@@ -54,6 +54,7 @@ public sealed class LeaseHarness : IAsyncDisposable
     public BookingService Booking => _services.GetRequiredService<BookingService>();
     public LeaseEngine Engine => _services.GetRequiredService<LeaseEngine>();
     public EnvironmentCare Care => _services.GetRequiredService<EnvironmentCare>();
+    public ReadinessCheck Readiness => _services.GetRequiredService<ReadinessCheck>();
     public LeaseSupervisor Supervisor => _services.GetRequiredService<LeaseSupervisor>();
     public LeaseBoard.Features.Admin.AdminService Admin => _services.GetRequiredService<LeaseBoard.Features.Admin.AdminService>();
     public LeaseBoard.Features.Notifications.NotificationService Notifications => _services.GetRequiredService<LeaseBoard.Features.Notifications.NotificationService>();
@@ -204,6 +205,7 @@ public sealed class LeaseHarness : IAsyncDisposable
                     "deadline" => jobs.EnforceDeadlineAsync(job.Argument, CancellationToken.None),
                     "check" => jobs.CheckRunAsync(job.Argument, CancellationToken.None),
                     "cleanup" => jobs.CleanupAsync(job.Argument, CancellationToken.None),
+                    "readiness" => jobs.CheckReadinessAsync(job.Argument, job.ForStartUtc!.Value, CancellationToken.None),
                     _ => throw new InvalidOperationException(job.Kind),
                 });
             }

@@ -13,7 +13,8 @@ public sealed class ManualLeaseTriggers(TimeProvider clock) : ILeaseTriggers
     private readonly string _instance = Guid.NewGuid().ToString("N")[..6];
     private int _sequence;
 
-    public sealed record RecordedJob(string Id, string Kind, int Argument, DateTime DueUtc)
+    /// <param name="ForStartUtc">A readiness job's start it checks for.</param>
+    public sealed record RecordedJob(string Id, string Kind, int Argument, DateTime DueUtc, DateTime? ForStartUtc = null)
     {
         public bool Deleted { get; set; }
         public bool Ran { get; set; }
@@ -25,6 +26,35 @@ public sealed class ManualLeaseTriggers(TimeProvider clock) : ILeaseTriggers
     public string ScheduleDeadline(int reservationId, DateTime atUtc) => Add("deadline", reservationId, atUtc);
     public string ScheduleRunCheck(int reservationId, DateTime atUtc) => Add("check", reservationId, atUtc);
     public string EnqueueCleanup(int environmentId) => Add("cleanup", environmentId, clock.GetUtcNow().UtcDateTime);
+
+    /// <summary>Each reservation's readiness job, as the Hangfire triggers keep it next to the jobs.</summary>
+    private readonly Dictionary<int, string> _readiness = [];
+
+    public string ScheduleReadiness(int reservationId, DateTime startUtc, DateTime atUtc)
+    {
+        lock (_gate)
+        {
+            DeleteReadiness(reservationId);
+            return _readiness[reservationId] = Add("readiness", reservationId, atUtc, startUtc);
+        }
+    }
+
+    public void DeleteReadiness(int reservationId)
+    {
+        lock (_gate)
+            if (_readiness.Remove(reservationId, out var previous)) Delete(previous);
+    }
+
+    public bool HasReadiness(int reservationId)
+    {
+        lock (_gate) return _readiness.TryGetValue(reservationId, out var id) && _jobs.Any(j => j.Id == id && !j.Deleted);
+    }
+
+    /// <summary>The reservation's readiness jobs still waiting (deleted and run ones left out).</summary>
+    public List<RecordedJob> PendingReadiness(int reservationId)
+    {
+        lock (_gate) return _jobs.Where(j => j.Kind == "readiness" && j.Argument == reservationId && !j.Deleted && !j.Ran).ToList();
+    }
 
     public void Delete(string jobId)
     {
@@ -48,12 +78,12 @@ public sealed class ManualLeaseTriggers(TimeProvider clock) : ILeaseTriggers
         }
     }
 
-    private string Add(string kind, int argument, DateTime dueUtc)
+    private string Add(string kind, int argument, DateTime dueUtc, DateTime? forStartUtc = null)
     {
         lock (_gate)
         {
             var id = $"{kind}-{_instance}-{++_sequence}"; // unique across restarts, like Hangfire's Guid ids
-            _jobs.Add(new RecordedJob(id, kind, argument, dueUtc));
+            _jobs.Add(new RecordedJob(id, kind, argument, dueUtc, forStartUtc));
             return id;
         }
     }

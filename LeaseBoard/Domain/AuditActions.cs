@@ -32,6 +32,7 @@ public static class AuditActions
     public const string EnvironmentHealthChanged = "environment.health-changed";
     public const string ReservationRelocated = "reservation.relocated";
     public const string ReservationAtRisk = "reservation.at-risk";
+    public const string ReservationAtRiskCleared = "reservation.at-risk-cleared";
     public const string EnvironmentRestored = "environment.restored";
     public const string LeaseForceReleased = "lease.force-released";
     public const string AdminForceRelease = "admin.force-release";

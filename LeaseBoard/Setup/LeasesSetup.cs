@@ -19,6 +19,7 @@ public static class LeasesSetup
         services.AddTestFrameworkDrivers();
         services.AddSingleton<LeaseEngine>();
         services.AddSingleton<EnvironmentCare>();
+        services.AddSingleton<ReadinessCheck>();
         services.AddSingleton<LeaseSupervisor>();
         services.AddSingleton<LeaseScheduler>();
         services.AddSingleton<IReservationLifecycle>(sp => sp.GetRequiredService<LeaseScheduler>());

@@ -4,6 +4,7 @@ using LeaseBoard.Features.Api;
 using LeaseBoard.Features.Tokens;
 using LeaseBoard.Features.Booking;
 using LeaseBoard.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 
@@ -121,5 +122,31 @@ public sealed class MyReservationsPageTests : ComponentTestBase
         var token = Uri.UnescapeDataString(url[(url.IndexOf("token=", StringComparison.Ordinal) + "token=".Length)..]);
         var valid = await Services.GetRequiredService<ApiTokenService>().ValidateAsync(token);
         Assert.Equal((ApiScope.Feed, TestActors.Ana.Id), (valid!.Scope, valid.OwnerId));
+    }
+
+    [Fact]
+    public async Task My_reservations_show_a_readiness_move_and_a_readiness_risk_on_the_scheduled_reservations()
+    {
+        const string moved = "Env 3 failed its readiness check 10 minutes before your slot (Health endpoint answered 503 Service Unavailable); "
+                             + "your reservation moved to Env 5, same time.";
+        const string risk = "At risk: Env 2 failed its readiness check 10 minutes before your slot (Health endpoint answered 503 Service Unavailable), "
+                            + "and no other environment is free for this slot. It is checked again at the start; move it, or wait.";
+        var movedOne = await SeedAsync(5, At(14), At(15), ReservationState.Scheduled, "Moved soak");
+        var atRisk = await SeedAsync(2, At(16), At(17), ReservationState.Scheduled, "Risky load");
+        var plain = await SeedAsync(1, At(18), At(19), ReservationState.Scheduled, "Plain chaos");
+        await using (var db = Database.CreateDbContext())
+        {
+            await db.Reservations.Where(r => r.Id == movedOne.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Outcome, moved));
+            await db.Reservations.Where(r => r.Id == atRisk.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Outcome, risk).SetProperty(r => r.AtRisk, true));
+        }
+
+        var page = RenderPage("[data-testid=reservation-row]");
+
+        var outcomes = page.FindAll("[data-testid=reservation-outcome]");
+        Assert.Equal([movedOne.Id.ToString(), atRisk.Id.ToString()], outcomes.Select(o => o.GetAttribute("data-reservation-id")));
+        Assert.Equal([moved, risk], outcomes.Select(o => o.TextContent));
+        Assert.Contains("mud-info-text", outcomes[0].ClassName);
+        Assert.Contains("mud-warning-text", outcomes[1].ClassName);
+        Assert.DoesNotContain(outcomes, o => o.GetAttribute("data-reservation-id") == plain.Id.ToString());
     }
 }

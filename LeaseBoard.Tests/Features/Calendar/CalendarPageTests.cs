@@ -41,7 +41,7 @@ public sealed class CalendarPageTests : ComponentTestBase
         Assert.Contains("Checkout load", block.TextContent);
         Assert.Contains("14:00–15:30", block.TextContent);
         Assert.Equal("0", block.GetAttribute("tabindex"));
-        Assert.Equal("Checkout load, Load, Mon 30 Nov 14:00–15:30, Env 2, by Ana, scheduled", block.GetAttribute("aria-label"));
+        Assert.Equal("Checkout load 14:00–15:30 · Ana, scheduled, Load, Env 2, Mon 30 Nov", block.GetAttribute("aria-label"));
         var buffer = page.Find($"[data-buffer-of='{id}']");
         Assert.Contains("left: 1860px; width: 20px", buffer.GetAttribute("style")); // 10 minutes at 2 px
         Assert.Empty(page.FindAll("[data-lane=env-1] [data-reservation-id]"));
@@ -56,7 +56,7 @@ public sealed class CalendarPageTests : ComponentTestBase
 
         var block = page.Find($"[data-lane=env-3] [data-reservation-id='{id}']");
         Assert.Contains("width: 60px", block.GetAttribute("style")); // 30 minutes: too narrow for "13:00–13:30 · Ben"
-        Assert.Equal("Quick smoke check, Load, Mon 30 Nov 13:00–13:30, Env 3, by Ben, scheduled", block.GetAttribute("aria-label"));
+        Assert.Equal("Quick smoke check 13:00–13:30 · Ben, scheduled, Load, Env 3, Mon 30 Nov", block.GetAttribute("aria-label"));
         // The tip follows the block (CSS shows it on :hover and :focus-visible of the block, outside its clipped box).
         var tip = page.Find($"[data-lane=env-3] [data-tip-of='{id}']");
         Assert.Equal(id.ToString(), block.NextElementSibling?.GetAttribute("data-tip-of"));
@@ -351,5 +351,22 @@ public sealed class CalendarPageTests : ComponentTestBase
         page.WaitForAssertion(() => Assert.Empty(page.FindAll($"[data-reservation-id='{id}']")));
         var cancelled = await Services.GetRequiredService<ReservationQueries>().ByIdAsync(id);
         Assert.Equal(ReservationState.Cancelled, cancelled!.State);
+    }
+
+    [Fact]
+    public async Task Calendar_details_say_where_a_failed_readiness_check_moved_the_reservation_and_why()
+    {
+        const string moved = "Env 3 failed its readiness check 10 minutes before your slot (Health endpoint answered 503 Service Unavailable); "
+                             + "your reservation moved to Env 5, same time.";
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        var id = await BookAsync(TestActors.Ana, 5, At(14), 60, "Moved soak");
+        await using (var db = Database.CreateDbContext())
+            await db.Reservations.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Outcome, moved));
+        var page = RenderCalendar();
+
+        page.Find($"[data-reservation-id='{id}']").Click();
+
+        Assert.Equal(moved, dialogs.WaitForElement("[data-testid=details-outcome]").TextContent);
     }
 }

@@ -275,7 +275,7 @@ public sealed class LeaseRecoveryTests
         await h.SettledAsync(); // the jobs follow the commit, off the caller's path
         var pending = h.Jobs.All.Where(j => j.Argument == lease.Id && !j.Deleted).ToList();
         Assert.True(firstStart.Deleted || !h.Jobs.IsPending(firstStart.Id));
-        Assert.Equal([("deadline", h.At(14, 30)), ("start", h.At(13, 0))], pending.Select(j => (j.Kind, j.DueUtc)).OrderBy(j => j.Kind).ToList());
+        Assert.Equal([("deadline", h.At(14, 30)), ("readiness", h.At(12, 50)), ("start", h.At(13, 0))], pending.Select(j => (j.Kind, j.DueUtc)).OrderBy(j => j.Kind).ToList());
 
         Assert.True((await h.Booking.CancelAsync(lease.Id, TestActors.Ana)).Succeeded);
         await h.SettledAsync();

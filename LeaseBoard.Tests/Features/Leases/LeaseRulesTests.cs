@@ -249,4 +249,30 @@ public sealed class LeaseRulesTests
         Assert.True(LeaseRules.EnvironmentFailedAfter(RunAttribution.Test));
         Assert.False(LeaseRules.EnvironmentFailedAfter(RunAttribution.Passed));
     }
+
+    [Fact]
+    public void A_readiness_check_is_due_its_lead_before_the_start_at_once_inside_the_lead_and_never_when_off_or_a_minute_from_the_start()
+    {
+        var lead = Defaults.ReadinessLead;
+        Assert.Equal(TimeSpan.FromMinutes(10), lead);
+        Assert.Equal(At(-10), LeaseRules.ReadinessDue(At(-60), Start, lead));
+        Assert.Equal(At(-5), LeaseRules.ReadinessDue(At(-5), Start, lead)); // booked five minutes before: at once
+        Assert.Null(LeaseRules.ReadinessDue(At(-0.5), Start, lead)); // the start's own probe comes as soon
+        Assert.Null(LeaseRules.ReadinessDue(At(-60), Start, TimeSpan.Zero)); // off
+    }
+
+    [Fact]
+    public void The_readiness_lead_is_validated_with_a_message_that_names_the_setting()
+    {
+        static List<string> Errors(LeaseOptions options)
+        {
+            var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+            System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true);
+            return [.. results.Select(r => r.ErrorMessage!)];
+        }
+
+        Assert.Empty(Errors(new LeaseOptions { ReadinessLead = TimeSpan.Zero }));
+        Assert.Equal(["LeaseBoard:Leases:ReadinessLead must be between 00:00:00 (off) and 1 day."], Errors(new LeaseOptions { ReadinessLead = TimeSpan.FromMinutes(-1) }));
+        Assert.Equal(["LeaseBoard:Leases:ReadinessLead must be between 00:00:00 (off) and 1 day."], Errors(new LeaseOptions { ReadinessLead = TimeSpan.FromDays(2) }));
+    }
 }

@@ -36,13 +36,16 @@ public sealed class ReservationRelocation(IDbContextFactory<LeaseBoardDb> dbs, B
     /// <paramref name="markAtRiskIfStuck"/> (quarantine: it stays, and its owner decides), else left as it was.
     /// </summary>
     /// <param name="because">Why, for the owner: "quarantined: disk full", "blocked for maintenance".</param>
+    /// <param name="outcome">The owner's sentence, given the environment moved to (null: at risk); null for the quarantine's wording.</param>
+    /// <param name="onlyPassingProbes">Only to environments whose latest probe passed (a readiness check must not send a reservation to another that just failed one).</param>
     public async Task<IReadOnlyList<Relocation>> RelocateAsync(IEnumerable<int> reservationIds, TestEnvironment from, string because,
-        bool markAtRiskIfStuck, CancellationToken ct)
+        bool markAtRiskIfStuck, CancellationToken ct, Func<string?, string>? outcome = null, bool onlyPassingProbes = false)
     {
         List<int> targets;
         await using (var db = await dbs.CreateDbContextAsync(ct))
             targets = await db.Environments.Where(e => e.Id != from.Id && e.State != EnvironmentState.Quarantined
-                                                       && e.State != EnvironmentState.Retired && e.Health != HealthStatus.Unhealthy)
+                                                       && e.State != EnvironmentState.Retired && e.Health != HealthStatus.Unhealthy
+                                                       && (!onlyPassingProbes || e.ConsecutiveHealthFailures == 0))
                 .OrderBy(e => e.SortOrder).Select(e => e.Id).ToListAsync(ct);
 
         var relocations = new List<Relocation>();
@@ -51,7 +54,7 @@ public sealed class ReservationRelocation(IDbContextFactory<LeaseBoardDb> dbs, B
             Reservation? reservation;
             await using (var db = await dbs.CreateDbContextAsync(ct))
                 reservation = await db.Reservations.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.State == ReservationState.Scheduled, ct);
-            if (reservation is null) continue;
+            if (reservation is null || reservation.EnvironmentId != from.Id) continue; // started, cancelled, or already moved off (by a concurrent check)
 
             Reservation? moved = null;
             foreach (var target in targets)
@@ -60,13 +63,13 @@ public sealed class ReservationRelocation(IDbContextFactory<LeaseBoardDb> dbs, B
                 if (result.Succeeded) { moved = result.Reservation; break; }
             }
             if (moved is not null || markAtRiskIfStuck)
-                await RecordAsync(reservation.Id, from, because, moved?.Environment?.Name, ct);
+                await RecordAsync(reservation.Id, from, because, moved?.Environment?.Name, outcome, ct);
             relocations.Add(new Relocation(reservation.Id, reservation.Title, reservation.OwnerName, reservation.StartUtc, from.Name, moved?.Environment?.Name));
         }
         return relocations;
     }
 
-    private async Task RecordAsync(int reservationId, TestEnvironment from, string because, string? movedTo, CancellationToken ct)
+    private async Task RecordAsync(int reservationId, TestEnvironment from, string because, string? movedTo, Func<string?, string>? outcome, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -75,13 +78,13 @@ public sealed class ReservationRelocation(IDbContextFactory<LeaseBoardDb> dbs, B
             string action;
             if (movedTo is not null)
             {
-                current.Outcome = $"Moved from {from.Name} ({because}) to {movedTo}, same time.";
+                current.Outcome = outcome?.Invoke(movedTo) ?? $"Moved from {from.Name} ({because}) to {movedTo}, same time.";
                 action = AuditActions.ReservationRelocated;
             }
             else
             {
                 current.AtRisk = true;
-                current.Outcome = $"At risk: {from.Name} is {because} and no other environment is free for this slot. Move it, or wait for {from.Name} to return.";
+                current.Outcome = outcome?.Invoke(null) ?? $"At risk: {from.Name} is {because} and no other environment is free for this slot. Move it, or wait for {from.Name} to return.";
                 action = AuditActions.ReservationAtRisk;
             }
             db.AuditEntries.Add(AuditEntry.For(Actor.System, action, current.Outcome, clock, current.EnvironmentId, current.Id));

@@ -91,6 +91,15 @@ public sealed partial class CalendarPage
         }
     }
 
+    /// <summary>A lane's Book button: its next free hour from the start of the period in view (or now), else the dialog on that lane alone.</summary>
+    private async Task BookInLaneAsync(EnvironmentRow environment)
+    {
+        var now = Clock.GetUtcNow().UtcDateTime;
+        var slot = await Booking.NextFreeSlotAsync(TimeSpan.FromHours(1), environment.Id, Geometry.StartUtc > now ? Geometry.StartUtc : null);
+        if (slot is null) await OpenBookingAsync(environment.Id, null, null);
+        else await OpenBookingAsync(environment.Id, slot.StartUtc, slot.Duration);
+    }
+
     private async Task OpenDetailsAsync(ReservationRow row)
     {
         var parameters = new DialogParameters<ReservationDetailsDialog> { { d => d.Reservation, row }, { d => d.Viewer, _viewer }, { d => d.Environments, _environments! } };

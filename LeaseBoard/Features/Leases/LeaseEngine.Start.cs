@@ -12,9 +12,11 @@ public sealed partial class LeaseEngine
     /// <summary>The start trigger: claims the environment, issues a fencing token, creates the run and starts it.</summary>
     public async Task StartLeaseAsync(int reservationId, CancellationToken ct)
     {
+        // The probe at the start, outside the claim: an unhealthy environment hands the slot to a free one (claimed below), or it is not usable.
+        var unusable = await readiness.AtStartAsync(reservationId, ct);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var claimed = await TryClaimAsync(reservationId, ct);
+            var claimed = await TryClaimAsync(reservationId, unusable, ct);
             if (claimed is ClaimResult.Retry) continue;
             if (claimed is ClaimResult.Claimed) await AttemptStartAsync(reservationId, ct);
             return;
@@ -23,7 +25,7 @@ public sealed partial class LeaseEngine
 
     private enum ClaimResult { Nothing, Claimed, Retry }
 
-    private async Task<ClaimResult> TryClaimAsync(int reservationId, CancellationToken ct)
+    private async Task<ClaimResult> TryClaimAsync(int reservationId, UnusableAtStart? unusable, CancellationToken ct)
     {
         var now = Now;
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -50,6 +52,8 @@ public sealed partial class LeaseEngine
                 jobs.ScheduleRunCheck(reservation.Id, now + LeaseRules.WaitForEnvironmentRecheck);
                 return ClaimResult.Nothing;
         }
+        if (unusable is not null && unusable.EnvironmentId == environment.Id)
+            return await MissAsync(db, reservation, now, unusable.Outcome, ct);
 
         environment.FenceCounter++;
         environment.State = EnvironmentState.Leased;

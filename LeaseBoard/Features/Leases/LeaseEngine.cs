@@ -19,6 +19,7 @@ public sealed partial class LeaseEngine(
     IDbContextFactory<LeaseBoardDb> dbs,
     ITestFramework framework,
     EnvironmentCare care,
+    ReadinessCheck readiness,
     ILeaseTriggers jobs,
     IOptionsMonitor<LeaseOptions> options,
     TimeProvider clock,

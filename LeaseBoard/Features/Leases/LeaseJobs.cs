@@ -11,7 +11,7 @@ namespace LeaseBoard.Features.Leases;
 /// The recurring passes never overlap themselves and skip a beat instead of failing (see <see cref="RecurringPassLock"/>).
 /// </summary>
 [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
-public sealed class LeaseJobs(LeaseEngine engine, EnvironmentCare care, LeaseSupervisor supervisor, RecurringPassLock passes)
+public sealed class LeaseJobs(LeaseEngine engine, EnvironmentCare care, ReadinessCheck readiness, LeaseSupervisor supervisor, RecurringPassLock passes)
 {
     public const string SuperviseJobId = "supervise";
     public const string PollRunsJobId = "poll-runs";
@@ -28,6 +28,9 @@ public sealed class LeaseJobs(LeaseEngine engine, EnvironmentCare care, LeaseSup
 
     [JobDisplayName("Check run of reservation {0}")]
     public Task CheckRunAsync(int reservationId, CancellationToken ct) => engine.CheckRunAsync(reservationId, ct);
+
+    [JobDisplayName("Readiness check of reservation {0}")]
+    public Task CheckReadinessAsync(int reservationId, DateTime startUtc, CancellationToken ct) => readiness.CheckAsync(reservationId, startUtc, ct);
 
     [JobDisplayName("Clean up environment {0}")]
     public Task CleanupAsync(int environmentId, CancellationToken ct) => care.CleanupAsync(environmentId, ct);

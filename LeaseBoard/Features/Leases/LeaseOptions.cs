@@ -71,6 +71,13 @@ public sealed class LeaseOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00", ErrorMessage = "LeaseBoard:Leases:FailedJobRetention must be between 1 minute and 365 days.")]
     public TimeSpan FailedJobRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long before each slot its environment is probed (the readiness check): unhealthy → the reservation moves to a
+    /// healthy environment free for the slot, else it is marked at risk; the start probes again. 00:00:00 turns both off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "LeaseBoard:Leases:ReadinessLead must be between 00:00:00 (off) and 1 day.")]
+    public TimeSpan ReadinessLead { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Run the Hangfire server in this process (turn off for an instance that only serves pages).</summary>
     public bool RunJobServer { get; set; } = true;
 

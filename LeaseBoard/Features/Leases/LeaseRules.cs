@@ -16,6 +16,21 @@ public static class LeaseRules
     /// <summary>How soon a reservation waiting for its environment (still stopping or cleaning) looks again.</summary>
     public static readonly TimeSpan WaitForEnvironmentRecheck = TimeSpan.FromSeconds(15);
 
+    /// <summary>A start closer than this gets no readiness job of its own: the probe at the start comes as soon.</summary>
+    public static readonly TimeSpan ReadinessAtStartOnly = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// When a scheduled reservation's readiness check runs: <paramref name="lead"/> before its start, or at once when that
+    /// has passed (booked or moved inside the lead); null when the check is off (lead 0) or the start is less than
+    /// <see cref="ReadinessAtStartOnly"/> away.
+    /// </summary>
+    public static DateTime? ReadinessDue(DateTime nowUtc, DateTime startUtc, TimeSpan lead)
+    {
+        if (lead <= TimeSpan.Zero || startUtc - nowUtc < ReadinessAtStartOnly) return null;
+        var due = startUtc - lead;
+        return due > nowUtc ? due : nowUtc;
+    }
+
     /// <summary>A due time has come (within the early-fire tolerance); no due time is never due.</summary>
     public static bool IsDue(DateTime? dueUtc, DateTime nowUtc) => dueUtc <= nowUtc + EarlyFireTolerance;
 

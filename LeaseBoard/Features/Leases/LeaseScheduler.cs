@@ -2,14 +2,17 @@ using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Booking;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace LeaseBoard.Features.Leases;
 
 /// <summary>
 /// Keeps each reservation's delayed jobs in step with its slot: booked → start and deadline jobs;
-/// moved → replaced; cancelled → deleted; released → its run is looked at now.
+/// moved → replaced; cancelled → deleted; released → its run is looked at now. A scheduled reservation also has its
+/// readiness check (see <see cref="ReadinessCheck"/>), whose id the triggers keep.
 /// </summary>
-public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseTriggers jobs, TimeProvider clock, WriteTurns turns) : IReservationLifecycle
+public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseTriggers jobs, TimeProvider clock, WriteTurns turns,
+    IOptionsMonitor<LeaseOptions> options) : IReservationLifecycle
 {
 
     public async Task ReservationChangedAsync(Reservation reservation, CancellationToken ct)
@@ -18,6 +21,12 @@ public sealed class LeaseScheduler(IDbContextFactory<LeaseBoardDb> dbs, ILeaseTr
         var current = await db.Reservations.AsNoTracking().Where(r => r.Id == reservation.Id)
             .Select(r => new { r.State, r.StartUtc, r.EndUtc, r.StartJobId, r.DeadlineJobId }).FirstOrDefaultAsync(ct);
         if (current is null) return;
+
+        if (current.State == ReservationState.Scheduled
+            && LeaseRules.ReadinessDue(clock.GetUtcNow().UtcDateTime, current.StartUtc, options.CurrentValue.ReadinessLead) is { } readinessAt)
+            jobs.ScheduleReadiness(reservation.Id, current.StartUtc, readinessAt);
+        else
+            jobs.DeleteReadiness(reservation.Id);
 
         string? startJob = current.StartJobId, deadlineJob = current.DeadlineJobId;
         switch (current.State)

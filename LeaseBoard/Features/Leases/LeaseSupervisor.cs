@@ -115,6 +115,10 @@ public sealed partial class LeaseSupervisor(
                     startJob = jobs.ScheduleStart(reservation.Id, reservation.StartUtc);
                 if (deadlineJob is null || !jobs.IsPending(deadlineJob))
                     deadlineJob = jobs.ScheduleDeadline(reservation.Id, reservation.EndUtc);
+                // A readiness check the storage lost runs at its time, or at once if that passed while the app was down.
+                if (reservation.State == ReservationState.Scheduled && !jobs.HasReadiness(reservation.Id)
+                    && LeaseRules.ReadinessDue(now, reservation.StartUtc, Options.ReadinessLead) is { } readinessAt)
+                    jobs.ScheduleReadiness(reservation.Id, reservation.StartUtc, readinessAt);
                 if (startJob != reservation.StartJobId || deadlineJob != reservation.DeadlineJobId)
                     await db.Reservations.Where(r => r.Id == reservation.Id)
                         .ExecuteUpdateAsync(s => s.SetProperty(r => r.StartJobId, startJob).SetProperty(r => r.DeadlineJobId, deadlineJob), ct);

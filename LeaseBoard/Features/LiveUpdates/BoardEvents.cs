@@ -33,8 +33,10 @@ public enum ReservationChange
     Started, Missed, Ended, ForceReleased,
     /// <summary>Moved off an environment going out of service or into maintenance.</summary>
     Relocated,
-    /// <summary>Its environment went out of service and no other was free for its slot.</summary>
+    /// <summary>Its environment went out of service (or failed its readiness check) and no other was free for its slot.</summary>
     AtRisk,
+    /// <summary>It was at risk from a readiness check, and its environment passed a later one.</summary>
+    AtRiskCleared,
 }
 
 public sealed record EnvironmentChanged(int EnvironmentId, string EnvironmentKey, EnvironmentState State, HealthStatus Health) : BoardEvent

@@ -83,12 +83,21 @@ public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> 
             Reservation? reservation;
             TestRunState? lastRun;
             RunAttribution? attribution;
+            string? relocationNote = null;
             await using (var db = await dbs.CreateDbContextAsync())
             {
                 reservation = await db.Reservations.AsNoTracking().Include(r => r.Environment).FirstOrDefaultAsync(r => r.Id == changed.ReservationId);
                 var run = await db.TestRuns.Where(r => r.ReservationId == changed.ReservationId).OrderByDescending(r => r.Id)
                     .Select(r => new { r.State, r.Attribution }).FirstOrDefaultAsync();
                 (lastRun, attribution) = (run?.State, run?.Attribution);
+                // A move's note is its audit entry (written with the outcome, in one save): the outcome itself may be gone by
+                // now, cleared by the lease's start a moment after a move at the start.
+                if (changed.Change is ReservationChange.Relocated or ReservationChange.AtRisk)
+                {
+                    var action = changed.Change == ReservationChange.Relocated ? AuditActions.ReservationRelocated : AuditActions.ReservationAtRisk;
+                    relocationNote = await db.AuditEntries.Where(a => a.ReservationId == changed.ReservationId && a.Action == action)
+                        .OrderByDescending(a => a.Id).Select(a => a.Details).FirstOrDefaultAsync();
+                }
             }
             if (reservation is null) return;
             var title = $"'{reservation.Title}' on {reservation.Environment?.Name}";
@@ -100,8 +109,8 @@ public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> 
                 ReservationChange.Ended when attribution == RunAttribution.Infrastructure => (NotificationKind.EnvironmentFailed, $"{title} failed: {reservation.Outcome}"),
                 ReservationChange.Ended when reservation.State == ReservationState.TimedOut => (NotificationKind.TimedOut, $"{title} timed out: {reservation.Outcome}"),
                 ReservationChange.Ended when lastRun == TestRunState.Hung => (NotificationKind.Hung, $"{title} hung: {reservation.Outcome}"),
-                ReservationChange.Relocated => (NotificationKind.Moved, $"{title}: {reservation.Outcome}"),
-                ReservationChange.AtRisk => (NotificationKind.AtRisk, $"{title}: {reservation.Outcome}"),
+                ReservationChange.Relocated => (NotificationKind.Moved, $"{title}: {relocationNote ?? reservation.Outcome}"),
+                ReservationChange.AtRisk => (NotificationKind.AtRisk, $"{title}: {relocationNote ?? reservation.Outcome}"),
                 ReservationChange.CancelledByOther => (NotificationKind.Cancelled, $"{title}: {reservation.Outcome}"),
                 _ => null,
             };
