@@ -12,6 +12,7 @@ builder.AddBooking();
 builder.AddLeases();
 builder.AddQueue();
 builder.AddNotifications();
+builder.AddWebhooks();
 builder.AddAdmin();
 builder.AddWall();
 builder.AddCalendar();

@@ -37,7 +37,7 @@ public sealed class SqlServerScriptTests
 
         var tables = new CreatedTables();
         fragment.Accept(tables);
-        Assert.Equal(["ApiTokens", "AuditEntries", "DataProtectionKeys", "Environments", "HealthSamples", "LimitExceptions", "MaintenanceWindows", "Notifications", "People", "QueueEntries", "Reservations", "TestRuns", "__EFMigrationsHistory"], tables.Names.Order(StringComparer.Ordinal));
+        Assert.Equal(["ApiTokens", "AuditEntries", "DataProtectionKeys", "Environments", "HealthSamples", "LimitExceptions", "MaintenanceWindows", "Notifications", "People", "QueueEntries", "Reservations", "TestRuns", "WebhookDeliveries", "Webhooks", "__EFMigrationsHistory"], tables.Names.Order(StringComparer.Ordinal));
         // Idempotent: every migration is guarded by a look-up in the history table.
         Assert.All(db.Database.GetMigrations(), id => Assert.Contains($"[MigrationId] = N'{id}'", script));
     }

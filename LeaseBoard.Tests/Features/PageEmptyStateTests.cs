@@ -27,6 +27,7 @@ public sealed class PageEmptyStateTests : ComponentTestBase
         ["/book"] = ("[data-testid=upcoming-free]", "Free for the next 3 days.", false),
         ["/reservations/mine"] = ("[data-testid=mine-empty]", "You have no reservations yet.", false),
         ["/tokens"] = ("[data-testid=tokens-empty]", "You have no tokens yet.", false),
+        ["/settings/notifications"] = ("[data-testid=webhooks-empty]", "You have no webhooks yet: your notifications stay under the bell.", false),
         ["/wall"] = ("[data-testid=wall-summary]", "5 free · 0 running", false),
         ["/reliability"] = ("[data-testid=reliability-empty]", "No test ran in the last 7 days: nothing to chart yet.", false),
         ["/admin"] = ("[data-testid=audit-empty]", "No audit entries yet.", true),
@@ -47,6 +48,8 @@ public sealed class PageEmptyStateTests : ComponentTestBase
         Services.AddNotificationServices();
         Services.AddAdminServices();
         Services.AddSingleton<ApiTokenService>();
+        Services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
+        Services.AddWebhookServices();
         Services.AddSingleton<IOptionsMonitor<WallOptions>>(new StaticOptionsMonitor<WallOptions>(new WallOptions()));
         Services.AddSingleton<WallQueries>();
         Services.AddSingleton<WallFeed>();

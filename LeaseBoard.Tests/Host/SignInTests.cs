@@ -13,6 +13,7 @@ public sealed class SignInTests(SharedAppFixture app)
     [InlineData("/")]
     [InlineData("/book")]
     [InlineData("/reservations/mine")]
+    [InlineData("/settings/notifications")]
     public async Task An_anonymous_visitor_of_a_booking_page_is_sent_to_the_sign_in_page_with_a_return_url(string path)
     {
         using var client = app.CreateClient();

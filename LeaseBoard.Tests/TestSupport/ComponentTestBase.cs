@@ -87,8 +87,12 @@ public abstract class ComponentTestBase : BunitContext, IAsyncLifetime
         return await queries.BetweenAsync(DateTime.MinValue, DateTime.MaxValue);
     }
 
+    /// <summary>What a test class started of its own (a listener, a server), stopped before the context and the database.</summary>
+    protected virtual Task DisposeTestAsync() => Task.CompletedTask;
+
     async Task IAsyncLifetime.DisposeAsync()
     {
+        await DisposeTestAsync();
         // MudBlazor's services are async-disposable only: dispose the context asynchronously, here.
         await base.DisposeAsync();
         await Database.DisposeAsync();

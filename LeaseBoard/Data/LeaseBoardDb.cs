@@ -22,6 +22,8 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
     public DbSet<Person> People => Set<Person>();
     public DbSet<QueueEntry> QueueEntries => Set<QueueEntry>();
     public DbSet<LimitException> LimitExceptions => Set<LimitException>();
+    public DbSet<Webhook> Webhooks => Set<Webhook>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     /// <summary>The ASP.NET Core data-protection key ring, shared by every instance on this database (cookies, antiforgery).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -150,6 +152,29 @@ public abstract class LeaseBoardDb(DbContextOptions options) : DbContext(options
             e.Property(x => x.UserId).HasMaxLength(256);
             e.Property(x => x.GrantedBy).HasMaxLength(256);
             e.Property(x => x.Reason).HasMaxLength(Rules.ReasonMaxLength);
+        });
+        model.Entity<Webhook>(e =>
+        {
+            e.HasIndex(x => x.OwnerId);
+            e.HasIndex(x => x.ChannelTarget);
+            e.Property(x => x.OwnerId).HasMaxLength(256);
+            e.Property(x => x.CreatedBy).HasMaxLength(256);
+            e.Property(x => x.ChannelTarget).HasMaxLength(64);
+            e.Property(x => x.ProtectedUrl).HasMaxLength(4000);
+            e.Property(x => x.UrlHint).HasMaxLength(200);
+            e.Property(x => x.Kinds).HasMaxLength(400);
+            e.Property(x => x.LastResult).HasMaxLength(1000);
+            e.Ignore(x => x.IsChannel);
+        });
+        model.Entity<WebhookDelivery>(e =>
+        {
+            e.HasIndex(x => new { x.WebhookId, x.DedupeKey }).IsUnique();
+            e.HasIndex(x => new { x.State, x.NextAttemptUtc });
+            e.Property(x => x.DedupeKey).HasMaxLength(100);
+            e.Property(x => x.Title).HasMaxLength(200);
+            e.Property(x => x.Text).HasMaxLength(1000);
+            e.Property(x => x.LastError).HasMaxLength(1000);
+            e.HasOne<Webhook>().WithMany().HasForeignKey(x => x.WebhookId).OnDelete(DeleteBehavior.Cascade);
         });
         model.Entity<Notification>(e =>
         {

@@ -10,6 +10,8 @@ public static class AuditActions
     public const string QueueEntryCancelled = "queue.cancelled";
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
+    public const string ChannelWebhookAdded = "webhook.channel-added";
+    public const string ChannelWebhookDeleted = "webhook.channel-deleted";
     public const string ReservationMoved = "reservation.moved";
     public const string ReservationCancelled = "reservation.cancelled";
     public const string ReservationReleased = "reservation.released";

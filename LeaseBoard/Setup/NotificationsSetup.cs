@@ -1,4 +1,6 @@
 using LeaseBoard.Features.Notifications;
+using LeaseBoard.Features.Webhooks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LeaseBoard.Setup;
 
@@ -8,6 +10,7 @@ public static class NotificationsSetup
     public static IServiceCollection AddNotificationServices(this IServiceCollection services)
     {
         services.AddValidatedOptions<NotificationOptions>(NotificationOptions.Section);
+        services.TryAddSingleton<WebhookOutbox>(); // a person's webhook messages are written with their notification
         services.AddSingleton<NotificationService>();
         services.AddSingleton<NotificationWatcher>();
         services.AddSingleton<NotificationJobs>();

@@ -1,6 +1,7 @@
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Features.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,8 @@ public sealed record NotificationRow(long Id, NotificationKind Kind, int? Reserv
 /// Writes, reads and prunes the owners' notifications. One notification per (reservation, kind):
 /// the lease engine's triggers may fire twice, and the owner should hear of a thing once.
 /// </summary>
-public sealed class NotificationService(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonitor<NotificationOptions> options, TimeProvider clock, BoardEvents events)
+public sealed class NotificationService(IDbContextFactory<LeaseBoardDb> dbs, IOptionsMonitor<NotificationOptions> options, TimeProvider clock, BoardEvents events,
+    WebhookOutbox webhooks)
 {
     private readonly SemaphoreSlim _writes = new(1, 1);
 
@@ -41,6 +43,8 @@ public sealed class NotificationService(IDbContextFactory<LeaseBoardDb> dbs, IOp
                 UserId = userId, Kind = kind, ReservationId = reservationId, AtUtc = Now,
                 Text = text.Length <= 1000 ? text : text[..999] + "…",
             });
+            // In the same save: the message to the user's Slack or Teams is as durable as the notification itself.
+            await webhooks.StageForUserAsync(db, userId, kind, text, ct);
             try
             {
                 await db.SaveChangesAsync(ct);
