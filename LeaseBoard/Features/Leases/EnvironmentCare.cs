@@ -3,6 +3,7 @@ using LeaseBoard.Domain;
 using LeaseBoard.Features.Booking;
 using LeaseBoard.Features.Framework;
 using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Features.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,7 @@ public sealed partial class EnvironmentCare(
     IOptionsMonitor<LeaseOptions> options,
     TimeProvider clock,
     BoardEvents events,
+    LeaseBoardTelemetry telemetry,
     ILogger<EnvironmentCare> logger)
 {
     private LeaseOptions Options => options.CurrentValue;
@@ -88,6 +90,7 @@ public sealed partial class EnvironmentCare(
         {
             LogResetFailed(e, environment.Key);
             await BlameEnvironmentAsync(environmentId, $"its reset after the run failed: {e.Message}", ct);
+            telemetry.InfrastructureFailure(environment.Key);
             await QuarantineAsync(environmentId, $"Reset failed: {e.Message}", Actor.System, ct, onlyFrom: EnvironmentState.CleaningUp);
             return;
         }

@@ -49,6 +49,7 @@ public sealed partial class LeaseEngine
         Audit(db, AuditActions.RunStopping, reservation, run.Detail);
         if (!await SaveAsync(db, ct, () => PublishRun(run))) return;
         LogStopping(reservation.Id, reason);
+        if (reason == RunStopReason.Hung) telemetry.RunHung(reservation.Environment!.Key);
 
         var delivered = await TryStopAsync(reservation.Environment!.Key, run.FrameworkRunId, force: false, ct);
         if (!delivered) run.Detail += " The stop request was not answered.";
@@ -92,6 +93,7 @@ public sealed partial class LeaseEngine
         var problem = $"Run {run.FrameworkRunId} could not be stopped (graceful and force stop failed or went unanswered).";
         await FinishRunAsync(db, run, TestRunState.Lost, LeaseRules.FinalState(reason, RunPhase.Failed),
             $"{Explain(reason, run, RunPhase.Failed)} {problem}", ct, cleanUp: false);
+        telemetry.InfrastructureFailure(environment.Key); // the framework could not stop the run: lost through the infrastructure
         await care.QuarantineAsync(environment.Id, $"{TestEnvironment.NeedsAttentionPrefix} {problem}", Actor.System, ct);
     }
 

@@ -2,6 +2,7 @@ using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Framework;
 using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Features.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,7 @@ public sealed partial class LeaseEngine(
     IOptionsMonitor<LeaseOptions> options,
     TimeProvider clock,
     BoardEvents events,
+    LeaseBoardTelemetry telemetry,
     ILogger<LeaseEngine> logger)
 {
     /// <inheritdoc cref="LeaseRules.EarlyFireTolerance"/>
