@@ -49,7 +49,7 @@ public sealed partial class MetricsEndpointTests(MetricsHost host, ITestOutputHe
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
         var text = await response.Content.ReadAsStringAsync();
-        output.WriteLine(string.Join('\n', text.Split('\n').Where(l => l.Contains("leaseboard_", StringComparison.Ordinal))));
+        output.WriteLine(string.Join('\n', text.Split('\n').Where(l => l.Contains("leaseboard_", StringComparison.Ordinal) || l.StartsWith("# TYPE", StringComparison.Ordinal))));
 
         Assert.Equal(1, Value(text, "leaseboard_leases_started_total", L("environment", "metrics-1")));
         Assert.Equal(1, Value(text, "leaseboard_leases_started_total", L("environment", "metrics-2")));
@@ -70,6 +70,7 @@ public sealed partial class MetricsEndpointTests(MetricsHost host, ITestOutputHe
         Assert.Contains("# TYPE leaseboard_lease_start_delay_seconds histogram", text);
         Assert.Contains("# TYPE leaseboard_leases_started_total counter", text);
         Assert.Contains("# TYPE leaseboard_queue_length gauge", text);
+        Assert.Contains("# TYPE http_server_request_duration_seconds histogram", text); // ASP.NET Core's own meter comes along
     }
 
     [Fact]
