@@ -28,8 +28,9 @@ public sealed partial class MetricsEndpointTests(MetricsHost host, ITestOutputHe
         using (var booked = await api.PostAsJsonAsync("/api/v1/reservations", booking)) Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
         using (var taken = await api.PostAsJsonAsync("/api/v1/reservations", booking)) Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
 
-        // Two leases on the engine itself (no job server in this host): metrics-1 starts three seconds late, runs a minute and
-        // its reset fails; metrics-2's run hangs at once and is stopped as hung after the hang timeout.
+        // Two leases on the engine itself (no job server in this host): metrics-1 starts three seconds late, its test fails
+        // half-way and the reset after it fails, so the failure is the infrastructure's; metrics-2's run hangs at once and is
+        // stopped as hung after the hang timeout.
         var engine = host.Factory.Services.GetRequiredService<LeaseEngine>();
         var late = await SeedLeaseAsync("metrics-1", host.Now.AddSeconds(-3), "duration=1");
         var hanging = await SeedLeaseAsync("metrics-2", host.Now, "duration=10");
@@ -38,9 +39,10 @@ public sealed partial class MetricsEndpointTests(MetricsHost host, ITestOutputHe
         host.Clock.Advance(TimeSpan.FromMinutes(2));
         await engine.CheckRunAsync(late.Id, CancellationToken.None);
         await engine.CheckRunAsync(hanging.Id, CancellationToken.None);
-        Assert.Equal(ReservationState.Completed, (await LoadAsync(late.Id)).State);
+        Assert.Equal((TestRunState.Failed, RunAttribution.Test), ((await LoadAsync(late.Id)).Runs.Single().State, (await LoadAsync(late.Id)).Runs.Single().Attribution));
         Assert.Equal(TestRunState.Stopping, (await LoadAsync(hanging.Id)).Runs.Single().State);
         await host.Factory.Services.GetRequiredService<EnvironmentCare>().CleanupAsync(late.EnvironmentId, CancellationToken.None);
+        Assert.Equal(RunAttribution.Infrastructure, (await LoadAsync(late.Id)).Runs.Single().Attribution);
         await host.Factory.Services.GetRequiredService<LeaseSupervisor>().SuperviseAsync(CancellationToken.None);
 
         using var admin = host.Client();

@@ -14,8 +14,8 @@ namespace LeaseBoard.Tests.Features.Telemetry;
 /// <summary>
 /// One app host (in-memory server, no job server, a fake clock the tests drive) whose environments are named
 /// <c>metrics-1</c> … <c>metrics-5</c>, so the series it reports are told apart from those of the other hosts and harnesses in
-/// the test process (a meter provider hears every meter called LeaseBoard in the process). metrics-1's resets fail,
-/// metrics-2's runs hang at once; the hang timeout is a minute. Callers from 203.0.113.0/24 may scrape without signing in;
+/// the test process (a meter provider hears every meter called LeaseBoard in the process). metrics-1's runs crash half-way
+/// and its resets fail, metrics-2's runs hang at once; the hang timeout is a minute. Callers from 203.0.113.0/24 may scrape without signing in;
 /// the test host, and only it, takes a request's remote address from the header <see cref="RemoteAddressHeader"/>.
 /// </summary>
 public sealed class MetricsHost : IAsyncLifetime
@@ -30,6 +30,7 @@ public sealed class MetricsHost : IAsyncLifetime
             ["LeaseBoard:Telemetry:MetricsNetworks:0"] = AllowedNetwork,
             ["LeaseBoard:Leases:HangTimeout"] = "00:01:00",
             ["LeaseBoard:Framework:Simulated:Faults:metrics-1:FailReset"] = "true",
+            ["LeaseBoard:Framework:Simulated:Faults:metrics-1:CrashAtPercent"] = "50",
             ["LeaseBoard:Framework:Simulated:Faults:metrics-2:HangAtPercent"] = "0",
             ["LeaseBoard:Framework:Simulated:BaseHealthLatencyMs"] = "0",
         };

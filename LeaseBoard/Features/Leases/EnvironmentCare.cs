@@ -90,7 +90,6 @@ public sealed partial class EnvironmentCare(
         {
             LogResetFailed(e, environment.Key);
             await BlameEnvironmentAsync(environmentId, $"its reset after the run failed: {e.Message}", ct);
-            telemetry.InfrastructureFailure(environment.Key);
             await QuarantineAsync(environmentId, $"Reset failed: {e.Message}", Actor.System, ct, onlyFrom: EnvironmentState.CleaningUp);
             return;
         }
@@ -148,6 +147,7 @@ public sealed partial class EnvironmentCare(
         db.AuditEntries.Add(AuditEntry.For(Actor.System, AuditActions.RunAttributed,
             $"'{reservation.Title}' of {reservation.OwnerName}: the failure is the environment's, not the test's ({why}).", clock, environmentId));
         if (!await SaveAsync(db, ct)) return;
+        telemetry.InfrastructureFailure(reservation.Environment.Key);
         events.Publish(new ReservationChanged(reservation.Id, reservation.EnvironmentId, reservation.State, ReservationChange.Ended));
     }
 

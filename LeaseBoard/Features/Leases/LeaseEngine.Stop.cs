@@ -93,7 +93,6 @@ public sealed partial class LeaseEngine
         var problem = $"Run {run.FrameworkRunId} could not be stopped (graceful and force stop failed or went unanswered).";
         await FinishRunAsync(db, run, TestRunState.Lost, LeaseRules.FinalState(reason, RunPhase.Failed),
             $"{Explain(reason, run, RunPhase.Failed)} {problem}", ct, cleanUp: false);
-        telemetry.InfrastructureFailure(environment.Key); // the framework could not stop the run: lost through the infrastructure
         await care.QuarantineAsync(environment.Id, $"{TestEnvironment.NeedsAttentionPrefix} {problem}", Actor.System, ct);
     }
 

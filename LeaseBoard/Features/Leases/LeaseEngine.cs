@@ -156,6 +156,7 @@ public sealed partial class LeaseEngine(
         Audit(db, AuditActions.LeaseEnded, reservation, $"Run {runState}; reservation {reservation.State}: {outcome}");
         if (!await SaveAsync(db, ct, () => { PublishRun(run); Publish(reservation, ReservationChange.Ended); PublishEnvironment(environment); })) return;
         LogFinished(reservation.Id, runState, reservation.State);
+        if (run.Attribution == RunAttribution.Infrastructure) telemetry.InfrastructureFailure(environment.Key);
         if (cleanUp) jobs.EnqueueCleanup(environment.Id);
     }
 

@@ -39,7 +39,7 @@ public sealed class LeaseBoardTelemetry
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DelaySeconds });
         _runsHung = Meter.CreateCounter<long>("leaseboard.runs.hung", "{run}", "Runs stopped because they made no progress for the hang timeout, by environment.");
         _infrastructureFailures = Meter.CreateCounter<long>("leaseboard.runs.infrastructure_failures", "{failure}",
-            "Runs or environments lost through the infrastructure (a run that could not be stopped, a failed reset, …), by environment.");
+            "Runs whose failure is attributed to the infrastructure (not the test), by environment.");
         _bookingDuration = Meter.CreateHistogram("leaseboard.booking.duration", "s", "Time to answer a booking request (BookingService.BookAsync), by outcome.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = QuickSeconds });
         _superviseDuration = Meter.CreateHistogram("leaseboard.supervise.duration", "s", "Time of one supervise pass (the 30-second beat, and the start-up reconcile's pass).",
@@ -60,8 +60,8 @@ public sealed class LeaseBoardTelemetry
     public void RunHung(string environmentKey) => _runsHung.Add(1, new KeyValuePair<string, object?>(EnvironmentTag, environmentKey));
 
     /// <summary>
-    /// A run (or the environment it ran on) was lost through the infrastructure rather than the test: called where that is
-    /// plain (a run that could not be stopped, a reset that failed) and by the failure attribution.
+    /// A run's failure was attributed to the infrastructure rather than the test: when the run ends so (lost, never started,
+    /// the environment unhealthy during it) or when a failed cleanup revises a test failure to the environment's.
     /// </summary>
     public void InfrastructureFailure(string environmentKey) =>
         _infrastructureFailures.Add(1, new KeyValuePair<string, object?>(EnvironmentTag, environmentKey));
