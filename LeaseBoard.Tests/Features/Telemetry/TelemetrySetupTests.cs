@@ -116,49 +116,4 @@ public sealed class TelemetrySetupTests
         }
         return false;
     }
-
-    /// <summary>An OTLP/HTTP collector on a free loopback port that answers 200 to everything and remembers the paths.</summary>
-    private sealed class FakeCollector : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly Task _serving;
-
-        public FakeCollector()
-        {
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                Address = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
-                probe.Stop();
-            }
-            _listener.Prefixes.Add(Address + "/");
-            _listener.Start();
-            _serving = Task.Run(ServeAsync);
-        }
-
-        public string Address { get; }
-        public System.Collections.Concurrent.ConcurrentBag<string> Paths { get; } = [];
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try { context = await _listener.GetContextAsync(); }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
-                Paths.Add(context.Request.Url!.AbsolutePath);
-                await context.Request.InputStream.CopyToAsync(Stream.Null);
-                context.Response.StatusCode = 200;
-                context.Response.ContentType = "application/x-protobuf";
-                context.Response.Close();
-            }
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            _serving.Wait(TimeSpan.FromSeconds(5));
-        }
-    }
 }
