@@ -14,6 +14,7 @@ using Xunit.Abstractions;
 namespace LeaseBoard.Tests.Features.Telemetry;
 
 /// <summary>/metrics from the outside: the named series after real leases, and who may read them.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed partial class MetricsEndpointTests(MetricsHost host, ITestOutputHelper output) : IClassFixture<MetricsHost>
 {
     private static readonly Actor Admin = new("local:metrics-admin", "Mia Metrics", IsAdmin: true);

@@ -90,3 +90,15 @@ public sealed class MetricsHost : IAsyncLifetime
         };
     }
 }
+
+/// <summary>
+/// /metrics tests run alone. A meter provider hears every meter called LeaseBoard in the process and folds the instruments
+/// of the same name into one stream, and when any of those meters is disposed (another test's host or harness ending) the
+/// stream ends for all of them, so this host's series could vanish between a lease and the scrape. An app process has one
+/// host, so this is the test process's problem only.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "Metrics scrapes";
+}
