@@ -15,6 +15,8 @@
 #                                            Entra ID sign-in; the app role LeaseBoard.Admin makes an admin.
 #                                            Without AzureAd the app refuses to start in Production, unless
 #                                            LeaseBoard__LocalSignIn__AllowOutsideDevelopment=true (any typed name is trusted).
+#   LeaseBoard__Telemetry__MetricsNetworks__0   a network (CIDR) whose Prometheus may scrape /metrics without a token
+#   OTEL_EXPORTER_OTLP_ENDPOINT              an OTLP collector (e.g. http://otel-collector:4317): traces, and metrics too
 # The base appsettings.json (repository root) is linked into the project and published next to LeaseBoard.dll.
 # Sign-in cookies are protected with ASP.NET Core data-protection keys kept in the container's home folder:
 # they are lost when the container is replaced, which signs everyone out.

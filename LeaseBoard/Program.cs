@@ -19,6 +19,7 @@ builder.AddCalendar();
 builder.AddTokens();
 builder.AddApi();
 builder.AddShell();
+builder.AddTelemetry();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
@@ -33,4 +34,5 @@ app.MapLeaseJobsDashboard();
 app.MapApi();
 app.MapBooking();
 app.MapAdmin();
+app.MapTelemetry();
 app.Run();

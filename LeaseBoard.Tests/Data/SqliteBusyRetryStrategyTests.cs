@@ -54,7 +54,7 @@ public sealed class SqliteBusyRetryStrategyTests
         DatabaseProviders.ConfigureSqlite(options, impatient);
         var impatientDbs = new Factory(() => new SqliteLeaseBoardDb(options.Options));
         var monitor = new StaticOptionsMonitor<BookingOptions>(h.Options);
-        var service = new BookingService(impatientDbs, monitor, new SlotGuard(impatientDbs, monitor, h.Clock, h.Turns), h.Clock, h.FollowUps, NullLogger<BookingService>.Instance);
+        var service = new BookingService(impatientDbs, monitor, new SlotGuard(impatientDbs, monitor, h.Clock, h.Turns), h.Clock, h.FollowUps, h.Telemetry, NullLogger<BookingService>.Instance);
         using var retries = new TransientRetryCounter();
 
         await using var blocker = new SqliteConnection(h.Database.ConnectionString);

@@ -23,7 +23,7 @@ public sealed class BookingHarness : IAsyncDisposable
         Events = new BoardEvents(NullLogger<BoardEvents>.Instance);
         var monitor = new StaticOptionsMonitor<BookingOptions>(options);
         FollowUps = new ReservationFollowUps([], Events, clock, NullLogger<ReservationFollowUps>.Instance);
-        Service = new BookingService(database, monitor, new SlotGuard(database, monitor, clock, Turns), clock, FollowUps, NullLogger<BookingService>.Instance);
+        Service = new BookingService(database, monitor, new SlotGuard(database, monitor, clock, Turns), clock, FollowUps, Telemetry, NullLogger<BookingService>.Instance);
         Queries = new ReservationQueries(database, clock);
     }
 
@@ -38,6 +38,8 @@ public sealed class BookingHarness : IAsyncDisposable
     /// <summary>Publishes the service's board events after each change, off the caller's path; <c>DrainedAsync</c> waits for them.</summary>
     public ReservationFollowUps FollowUps { get; }
     public BookingService Service { get; }
+    /// <summary>The instruments the service records into (a meter factory of its own).</summary>
+    public LeaseBoard.Features.Telemetry.LeaseBoardTelemetry Telemetry { get; } = TestTelemetry.Create();
     public ReservationQueries Queries { get; }
 
     public DateTime Now => Clock.GetUtcNow().UtcDateTime;

@@ -56,6 +56,8 @@ public sealed class LeaseHarness : IAsyncDisposable
     public EnvironmentCare Care => _services.GetRequiredService<EnvironmentCare>();
     public ReadinessCheck Readiness => _services.GetRequiredService<ReadinessCheck>();
     public LeaseSupervisor Supervisor => _services.GetRequiredService<LeaseSupervisor>();
+    /// <summary>The instruments this "app" records into (its own meter; a restart makes a new one).</summary>
+    public LeaseBoard.Features.Telemetry.LeaseBoardTelemetry Telemetry => _services.GetRequiredService<LeaseBoard.Features.Telemetry.LeaseBoardTelemetry>();
     public LeaseBoard.Features.Admin.AdminService Admin => _services.GetRequiredService<LeaseBoard.Features.Admin.AdminService>();
     public LeaseBoard.Features.Notifications.NotificationService Notifications => _services.GetRequiredService<LeaseBoard.Features.Notifications.NotificationService>();
     public LeaseBoard.Features.Notifications.NotificationWatcher NotificationWatcher => _services.GetRequiredService<LeaseBoard.Features.Notifications.NotificationWatcher>();

@@ -14,6 +14,7 @@ public static class BookingSetup
     /// <summary>The guard, booking, maintenance windows and relocation (services only; tests build this part alone with their own options).</summary>
     public static IServiceCollection AddBookingServices(this IServiceCollection services)
     {
+        services.AddTelemetryInstruments();
         services.AddSingleton<SlotGuard>();
         services.AddSingleton<ReservationFollowUps>();
         services.AddSingleton<BookingService>();

@@ -17,6 +17,7 @@ public static class LeasesSetup
     {
         services.AddValidatedOptions<LeaseOptions>(LeaseOptions.Section);
         services.AddTestFrameworkDrivers();
+        services.AddTelemetryInstruments();
         services.AddSingleton<LeaseEngine>();
         services.AddSingleton<EnvironmentCare>();
         services.AddSingleton<ReadinessCheck>();

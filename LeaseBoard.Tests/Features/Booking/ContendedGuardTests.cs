@@ -18,7 +18,7 @@ public sealed class ContendedGuardTests
         var h = await BookingHarness.CreateAsync();
         var turns = new WriteTurns();
         var monitor = new StaticOptionsMonitor<BookingOptions>(h.Options);
-        return (h, new BookingService(h.Database, monitor, new SlotGuard(h.Database, monitor, h.Clock, turns), h.Clock, h.FollowUps,
+        return (h, new BookingService(h.Database, monitor, new SlotGuard(h.Database, monitor, h.Clock, turns), h.Clock, h.FollowUps, h.Telemetry,
             NullLogger<BookingService>.Instance), turns);
     }
 

@@ -37,7 +37,7 @@ public sealed class IdempotencyRaceTests
         var monitor = new StaticOptionsMonitor<BookingOptions>(h.Options);
         var guard = new SlotGuard(new FirstCommitsWhenRetryEntersGuard(h.Database, async () => first = await h.Service.BookAsync(request, TestActors.Ana)),
             monitor, h.Clock, new WriteTurns()); // its own turns: the first booking runs inside this guard's turn
-        var retrying = new BookingService(h.Database, monitor, guard, h.Clock, h.FollowUps, NullLogger<BookingService>.Instance);
+        var retrying = new BookingService(h.Database, monitor, guard, h.Clock, h.FollowUps, h.Telemetry, NullLogger<BookingService>.Instance);
 
         var retry = await retrying.BookAsync(request, TestActors.Ana);
 

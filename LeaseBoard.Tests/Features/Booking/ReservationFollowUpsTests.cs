@@ -35,7 +35,7 @@ public sealed class ReservationFollowUpsTests
         var h = await BookingHarness.CreateAsync();
         var monitor = new StaticOptionsMonitor<BookingOptions>(h.Options);
         var followUps = new ReservationFollowUps(lifecycles, h.Events, h.Clock, NullLogger<ReservationFollowUps>.Instance);
-        return (h, new BookingService(h.Database, monitor, new SlotGuard(h.Database, monitor, h.Clock, h.Turns), h.Clock, followUps, NullLogger<BookingService>.Instance), followUps);
+        return (h, new BookingService(h.Database, monitor, new SlotGuard(h.Database, monitor, h.Clock, h.Turns), h.Clock, followUps, h.Telemetry, NullLogger<BookingService>.Instance), followUps);
     }
 
     [Fact]

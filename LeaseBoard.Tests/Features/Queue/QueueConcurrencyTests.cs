@@ -31,7 +31,7 @@ public sealed class QueueConcurrencyTests(ITestOutputHelper output)
         var queue = new QueueService(h.Database, bookingOptions, queueOptions, h.Clock, h.Events);
         // Two placers, as on two instances: each has its own booking service and guard, sharing only the database.
         var placers = Enumerable.Range(0, 2).Select(_ => new QueuePlacer(h.Database,
-            new BookingService(h.Database, bookingOptions, new SlotGuard(h.Database, bookingOptions, h.Clock, h.Turns), h.Clock, h.FollowUps, NullLogger<BookingService>.Instance),
+            new BookingService(h.Database, bookingOptions, new SlotGuard(h.Database, bookingOptions, h.Clock, h.Turns), h.Clock, h.FollowUps, h.Telemetry, NullLogger<BookingService>.Instance),
             bookingOptions, h.Clock, h.Events, NullLogger<QueuePlacer>.Instance)).ToList();
 
         ThreadPool.GetMinThreads(out var minWorkers, out var minCompletion);

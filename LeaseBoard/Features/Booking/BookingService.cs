@@ -1,6 +1,7 @@
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Features.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -16,12 +17,22 @@ public sealed partial class BookingService(
     SlotGuard guard,
     TimeProvider clock,
     ReservationFollowUps followUps,
+    LeaseBoardTelemetry telemetry,
     ILogger<BookingService> logger)
 {
     private BookingOptions Rules => options.CurrentValue;
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public async Task<BookingResult> BookAsync(BookingRequest request, Actor actor, CancellationToken ct = default)
+    {
+        using var span = LeaseBoardTelemetry.BookingSpan();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = await BookUnmeasuredAsync(request, actor, ct);
+        telemetry.Booked(result.Outcome, started, actor.IsRehearsal, span);
+        return result;
+    }
+
+    private async Task<BookingResult> BookUnmeasuredAsync(BookingRequest request, Actor actor, CancellationToken ct)
     {
         if (request.IdempotencyKey is { } key && await ByIdempotencyKeyAsync(actor, key, ct) is { } earlier)
             return earlier;

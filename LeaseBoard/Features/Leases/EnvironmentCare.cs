@@ -3,6 +3,7 @@ using LeaseBoard.Domain;
 using LeaseBoard.Features.Booking;
 using LeaseBoard.Features.Framework;
 using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Features.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,7 @@ public sealed partial class EnvironmentCare(
     IOptionsMonitor<LeaseOptions> options,
     TimeProvider clock,
     BoardEvents events,
+    LeaseBoardTelemetry telemetry,
     ILogger<EnvironmentCare> logger)
 {
     private LeaseOptions Options => options.CurrentValue;
@@ -145,6 +147,7 @@ public sealed partial class EnvironmentCare(
         db.AuditEntries.Add(AuditEntry.For(Actor.System, AuditActions.RunAttributed,
             $"'{reservation.Title}' of {reservation.OwnerName}: the failure is the environment's, not the test's ({why}).", clock, environmentId));
         if (!await SaveAsync(db, ct)) return;
+        telemetry.InfrastructureFailure(reservation.Environment.Key);
         events.Publish(new ReservationChanged(reservation.Id, reservation.EnvironmentId, reservation.State, ReservationChange.Ended));
     }
 

@@ -2,6 +2,7 @@ using LeaseBoard.Features.LiveUpdates;
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Framework;
+using LeaseBoard.Features.Telemetry;
 using Microsoft.EntityFrameworkCore;
 
 namespace LeaseBoard.Features.Leases;
@@ -12,6 +13,7 @@ public sealed partial class LeaseEngine
     /// <summary>The start trigger: claims the environment, issues a fencing token, creates the run and starts it.</summary>
     public async Task StartLeaseAsync(int reservationId, CancellationToken ct)
     {
+        using var span = LeaseBoardTelemetry.LeaseStartSpan(reservationId);
         // The probe at the start, outside the claim: an unhealthy environment hands the slot to a free one (claimed below), or it is not usable.
         var unusable = await readiness.AtStartAsync(reservationId, ct);
         for (var attempt = 0; attempt < 3; attempt++)
@@ -70,6 +72,7 @@ public sealed partial class LeaseEngine
         if (!await SaveAsync(db, ct, () => { Publish(reservation, ReservationChange.Started); PublishEnvironment(environment); }))
             return ClaimResult.Retry;
         LogClaimed(reservation.Id, environment.Key, environment.FenceCounter);
+        telemetry.LeaseStarted(environment.Key);
         await EnsureDeadlineJobAsync(db, reservation.Id, reservation.DeadlineJobId, reservation.EndUtc, ct);
         return ClaimResult.Claimed;
     }
@@ -164,13 +167,19 @@ public sealed partial class LeaseEngine
             run.LastHeartbeatUtc = run.LastProgressUtc = Now;
             run.NextActionUtc = null;
             run.Detail = null;
-            if (await SaveAsync(db, ct, () => PublishRun(run))) return true;
+            if (await SaveAsync(db, ct, () => PublishRun(run))) return Started(run);
 
             var fresh = await db.TestRuns.Include(r => r.Reservation).ThenInclude(r => r!.Environment).FirstOrDefaultAsync(r => r.Id == run.Id, ct);
             if (fresh is null || !fresh.State.IsOpen() || fresh.Reservation!.State != ReservationState.Active) return false;
             run = fresh;
         }
         return false;
+    }
+
+    private bool Started(TestRun run)
+    {
+        telemetry.RunStarted(run.Reservation!.Environment!.Key, run.LastHeartbeatUtc!.Value - run.Reservation.StartUtc);
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId} waits: {EnvironmentKey} is {State}")]

@@ -49,6 +49,7 @@ public sealed partial class LeaseEngine
         Audit(db, AuditActions.RunStopping, reservation, run.Detail);
         if (!await SaveAsync(db, ct, () => PublishRun(run))) return;
         LogStopping(reservation.Id, reason);
+        if (reason == RunStopReason.Hung) telemetry.RunHung(reservation.Environment!.Key);
 
         var delivered = await TryStopAsync(reservation.Environment!.Key, run.FrameworkRunId, force: false, ct);
         if (!delivered) run.Detail += " The stop request was not answered.";

@@ -2,6 +2,7 @@ using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Framework;
 using LeaseBoard.Features.LiveUpdates;
+using LeaseBoard.Features.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,7 @@ public sealed partial class LeaseEngine(
     IOptionsMonitor<LeaseOptions> options,
     TimeProvider clock,
     BoardEvents events,
+    LeaseBoardTelemetry telemetry,
     ILogger<LeaseEngine> logger)
 {
     /// <inheritdoc cref="LeaseRules.EarlyFireTolerance"/>
@@ -154,6 +156,7 @@ public sealed partial class LeaseEngine(
         Audit(db, AuditActions.LeaseEnded, reservation, $"Run {runState}; reservation {reservation.State}: {outcome}");
         if (!await SaveAsync(db, ct, () => { PublishRun(run); Publish(reservation, ReservationChange.Ended); PublishEnvironment(environment); })) return;
         LogFinished(reservation.Id, runState, reservation.State);
+        if (run.Attribution == RunAttribution.Infrastructure) telemetry.InfrastructureFailure(environment.Key);
         if (cleanUp) jobs.EnqueueCleanup(environment.Id);
     }
 

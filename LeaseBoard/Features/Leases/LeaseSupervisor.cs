@@ -3,6 +3,7 @@ using System.Diagnostics;
 using LeaseBoard.Data;
 using LeaseBoard.Domain;
 using LeaseBoard.Features.Framework;
+using LeaseBoard.Features.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +27,7 @@ public sealed partial class LeaseSupervisor(
     IOptionsMonitor<LeaseOptions> options,
     TimeProvider clock,
     IEnumerable<ISupervisePassListener> listeners,
+    LeaseBoardTelemetry telemetry,
     ILogger<LeaseSupervisor> logger)
 {
     /// <summary>A Leased environment with no open run for this long was stranded (its run ended without handing it on).</summary>
@@ -79,6 +81,7 @@ public sealed partial class LeaseSupervisor(
 
         var result = new SupervisePassResult(dueStarts.Count, openRuns.Count, stalledCleanups.Count, probes.Count, orphans, pruned,
             Stopwatch.GetElapsedTime(started));
+        telemetry.SupervisePassed(result.Elapsed);
         LogPass(result.DueStarts, result.OpenRuns, result.StalledCleanups, result.HealthProbes, result.Orphans, result.Elapsed.TotalMilliseconds);
         return result;
     }
