@@ -28,6 +28,8 @@ public sealed class SharedAppFixture : IAsyncLifetime
         // Tests here rely on the job server: wait until it has registered itself.
         var monitoring = Factory.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
         await Eventually.TrueAsync(() => monitoring.Servers().Count > 0, TimeSpan.FromSeconds(30), "the shared host's Hangfire server started");
+        // And ready, as a deployed instance is before a load balancer sends it traffic: /health/ready answers 503 until the warm-up ends.
+        await Factory.Services.GetRequiredService<LeaseBoard.Features.Api.ApiWarmUp>().Warm.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     /// <summary>
