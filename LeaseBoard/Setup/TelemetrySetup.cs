@@ -40,7 +40,7 @@ public static class TelemetrySetup
             .ConfigureResource(r => r.AddService(LeaseBoardTelemetry.Name))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(LeaseBoardTelemetry.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddPrometheusExporter();
+                metrics.AddMeter(LeaseBoardTelemetry.MeterNameOf(configuration)).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddPrometheusExporter();
                 if (otlp.Enabled) metrics.AddOtlpExporter(o => otlp.Apply(o));
             });
         if (otlp.Enabled)

@@ -28,6 +28,8 @@ public sealed class MetricsHost : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["LeaseBoard:Telemetry:MetricsNetworks:0"] = AllowedNetwork,
+            // Its own meter: the other hosts of this test process make meters named LeaseBoard too (see MeterNameSetting).
+            [LeaseBoard.Features.Telemetry.LeaseBoardTelemetry.MeterNameSetting] = "LeaseBoard.MetricsTests",
             ["LeaseBoard:Leases:HangTimeout"] = "00:01:00",
             ["LeaseBoard:Framework:Simulated:Faults:metrics-1:FailReset"] = "true",
             ["LeaseBoard:Framework:Simulated:Faults:metrics-1:CrashAtPercent"] = "50",

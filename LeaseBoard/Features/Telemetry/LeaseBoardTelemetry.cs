@@ -31,9 +31,16 @@ public sealed class LeaseBoardTelemetry
     private readonly Histogram<double> _bookingDuration;
     private readonly Histogram<double> _superviseDuration;
 
-    public LeaseBoardTelemetry(IMeterFactory meters)
+    /// <summary>
+    /// Where the meter's name may be set (default <see cref="Name"/>). One process has one host in production; a test process
+    /// has many, and every OpenTelemetry provider hears every meter of its name in the process (and a disposed host's meter
+    /// ends the shared stream), so a test host that reads its own series gives its meter a name of its own.
+    /// </summary>
+    public const string MeterNameSetting = "LeaseBoard:Telemetry:MeterName";
+
+    public LeaseBoardTelemetry(IMeterFactory meters, IConfiguration? configuration = null)
     {
-        Meter = meters.Create(Name);
+        Meter = meters.Create(MeterNameOf(configuration));
         _leasesStarted = Meter.CreateCounter<long>("leaseboard.leases.started", "{lease}", "Leases started (a reservation's environment claimed under a new fencing token), by environment.");
         _startDelay = Meter.CreateHistogram("leaseboard.lease.start_delay", "s", "From a slot's start to its test running on the framework (0 when on time).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DelaySeconds });
@@ -107,4 +114,8 @@ public sealed class LeaseBoardTelemetry
             return text.ToString();
         }
     }
+
+    /// <summary>The meter's name in this host (see <see cref="MeterNameSetting"/>).</summary>
+    public static string MeterNameOf(IConfiguration? configuration) =>
+        configuration?[MeterNameSetting] is { Length: > 0 } name ? name : Name;
 }
