@@ -244,13 +244,7 @@ public sealed class AccessibleBoard : IAsyncLifetime
             });
             context.SetDefaultTimeout(20_000);
             await context.AddCookiesAsync([new Cookie { Name = ThemeChoice.CookieName, Value = theme, Url = _address.ToString() }]);
-            var page = await context.NewPageAsync();
-            await page.GotoAsync("/signin");
-            await page.GetByTestId("signin-name").FillAsync(name);
-            if (admin) await page.GetByTestId("signin-admin").CheckAsync();
-            await page.GetByTestId("signin-submit").ClickAsync();
-            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
-            await page.CloseAsync();
+            await Chromium.SignInAsync(context, name, admin);
             _contexts[(name, theme)] = context;
             return context;
         }

@@ -256,13 +256,7 @@ public sealed class SmokeBrowser : IAsyncLifetime
                                             && (uri.Host != baseAddress.Host || uri.Port != baseAddress.Port),
                 route => route.AbortAsync("blockedbyclient"));
             await context.AddCookiesAsync([new Cookie { Name = ThemeChoice.CookieName, Value = theme, Url = baseAddress.ToString() }]);
-            var page = await context.NewPageAsync();
-            await page.GotoAsync("/signin");
-            await page.GetByTestId("signin-name").FillAsync(name);
-            if (admin) await page.GetByTestId("signin-admin").CheckAsync();
-            await page.GetByTestId("signin-submit").ClickAsync();
-            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
-            await page.CloseAsync();
+            await Chromium.SignInAsync(context, name, admin);
             _contexts[(user, theme)] = context;
             return context;
         }

@@ -13,25 +13,9 @@ namespace LeaseBoard.Features.Notifications;
 /// app crash in between loses it, which for an in-app hint is acceptable.
 /// </summary>
 public sealed partial class NotificationWatcher(IDbContextFactory<LeaseBoardDb> dbs, NotificationService notifications, BoardEvents events,
-    ILogger<NotificationWatcher> logger) : IHostedService, IDisposable
+    ILogger<NotificationWatcher> logger) : BoardEventSubscriber(events)
 {
-    private IDisposable? _subscription;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _subscription ??= events.Subscribe(OnEventAsync);
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        Dispose();
-        return Task.CompletedTask;
-    }
-
-    public void Dispose() => Interlocked.Exchange(ref _subscription, null)?.Dispose();
-
-    private Task OnEventAsync(BoardEvent boardEvent) => boardEvent switch
+    protected override Task OnEventAsync(BoardEvent boardEvent) => boardEvent switch
     {
         QueueChanged { IsLocal: true, State: QueueEntryState.Placed or QueueEntryState.Expired } queue => Task.Run(() => HandleQueueAsync(queue)),
         _ when Handles(boardEvent) => Task.Run(() => HandleAsync((ReservationChanged)boardEvent)),

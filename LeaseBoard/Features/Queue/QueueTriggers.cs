@@ -9,24 +9,8 @@ namespace LeaseBoard.Features.Queue;
 /// queued. Only this instance's events: the instance where a change happened places for it (the supervise beat is the
 /// backstop on every instance). Passes run off the publisher's path and one at a time (see <see cref="QueuePlacer"/>).
 /// </summary>
-public sealed partial class QueueTriggers(BoardEvents events, QueuePlacer placer, ILogger<QueueTriggers> logger) : IHostedService, IDisposable
+public sealed partial class QueueTriggers(BoardEvents events, QueuePlacer placer, ILogger<QueueTriggers> logger) : BoardEventSubscriber(events)
 {
-    private IDisposable? _subscription;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _subscription ??= events.Subscribe(OnEventAsync);
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        Dispose();
-        return Task.CompletedTask;
-    }
-
-    public void Dispose() => Interlocked.Exchange(ref _subscription, null)?.Dispose();
-
     public static bool Triggers(BoardEvent boardEvent) => boardEvent switch
     {
         { IsLocal: false } => false,
@@ -37,7 +21,7 @@ public sealed partial class QueueTriggers(BoardEvents events, QueuePlacer placer
         _ => false,
     };
 
-    private Task OnEventAsync(BoardEvent boardEvent)
+    protected override Task OnEventAsync(BoardEvent boardEvent)
     {
         if (Triggers(boardEvent)) _ = Task.Run(PassAsync);
         return Task.CompletedTask;

@@ -12,25 +12,9 @@ namespace LeaseBoard.Features.Webhooks;
 /// the channel messages and enqueues those. A lost enqueue costs only latency: the sweep delivers every due row.
 /// </summary>
 public sealed partial class WebhookWatcher(IDbContextFactory<LeaseBoardDb> dbs, BoardEvents events, WebhookOutbox outbox, IBackgroundJobClient jobs,
-    ILogger<WebhookWatcher> logger) : IHostedService, IDisposable
+    ILogger<WebhookWatcher> logger) : BoardEventSubscriber(events)
 {
-    private IDisposable? _subscription;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _subscription ??= events.Subscribe(OnEventAsync);
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        Dispose();
-        return Task.CompletedTask;
-    }
-
-    public void Dispose() => Interlocked.Exchange(ref _subscription, null)?.Dispose();
-
-    private Task OnEventAsync(BoardEvent boardEvent) => boardEvent switch
+    protected override Task OnEventAsync(BoardEvent boardEvent) => boardEvent switch
     {
         NotificationsChanged { IsLocal: true } changed => Task.Run(() => KickUserAsync(changed.UserId)),
         EnvironmentChanged { IsLocal: true, State: EnvironmentState.Quarantined } changed => Task.Run(() => KickQuarantineAsync(changed.EnvironmentId)),
