@@ -23,6 +23,7 @@ public static class Axe
     /// <summary>"color-contrast (serious): Elements must meet minimum color contrast ratio thresholds — .mud-button-label: &lt;span …&gt; (contrast 3.2:1 …)" per failing element.</summary>
     public static async Task<IReadOnlyList<string>> ViolationsAsync(IPage page)
     {
+        await StillAsync(page);
         var result = await page.RunAxe(Options);
         return result.Violations.SelectMany(v => v.Nodes.Select(n => $"{v.Id} ({v.Impact}): {v.Help} — {n.Target}: {Short(n.Html)}{Why(n)}")).ToList();
     }
@@ -30,8 +31,29 @@ public static class Axe
     /// <summary>The same, limited to what one element holds (a dialog).</summary>
     public static async Task<IReadOnlyList<string>> ViolationsAsync(ILocator within)
     {
+        await StillAsync(within.Page);
         var result = await within.RunAxe(Options);
         return result.Violations.SelectMany(v => v.Nodes.Select(n => $"{v.Id} ({v.Impact}): {v.Help} — {n.Target}: {Short(n.Html)}{Why(n)}")).ToList();
+    }
+
+    /// <summary>
+    /// Waits (bounded) until no finite CSS animation or transition is running: a dialog fading in, a button's background
+    /// easing after a click or a tile's progress sliding is measured by axe's colour-contrast rule half-way, against colours
+    /// no one sees once it settles. Endless ones (an indeterminate progress bar) are left to run. Past the deadline axe runs
+    /// anyway and reports what it finds.
+    /// </summary>
+    private static async Task StillAsync(IPage page)
+    {
+        try
+        {
+            await page.WaitForFunctionAsync("""
+                () => document.getAnimations().every(a => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)
+                """, null, new() { Timeout = 5_000, PollingInterval = 50 });
+        }
+        catch (TimeoutException)
+        {
+            // Still moving after 5 s: axe measures what is on the screen and says so.
+        }
     }
 
     private static string Why(AxeResultNode node)
