@@ -10,6 +10,7 @@ public static class TokensSetup
     {
         builder.Services.AddSingleton<ApiTokenService>();
         builder.Services.AddSingleton<WarmUpToken>();
+        builder.Services.AddHostedService<TokenUseWriter>();
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null);
         return builder;
     }

@@ -17,7 +17,7 @@ public sealed class WarmUpOverHttpTests(ITestOutputHelper output)
 
         await Eventually.TrueAsync(() => started.LogTail(200).Contains("Booking path warm", StringComparison.Ordinal), TimeSpan.FromSeconds(10),
             "the warm-up's line in the log");
-        Assert.True(started.LogTail(200).Contains("(3 rounds in process, 3 over HTTP)", StringComparison.Ordinal),
+        Assert.True(started.LogTail(200).Contains("(3 rounds in process, 3 over HTTP,", StringComparison.Ordinal),
             started.Describe("Every warm-up round should answer over HTTP as expected (201 for the rehearsal, 422 for the refusal)"));
         Assert.DoesNotContain("Warming over HTTP", started.LogTail(200), StringComparison.Ordinal);
         Assert.False(await app.QueryAsync(db => db.Reservations.AnyAsync(r => r.OwnerId == WarmUpToken.CallerId)));

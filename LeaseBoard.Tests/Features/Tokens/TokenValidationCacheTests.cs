@@ -78,7 +78,59 @@ public sealed class TokenValidationCacheTests : IAsyncLifetime
         _clock.Advance(TimeSpan.FromMinutes(2));
         await _tokens.ValidateAsync(created.Token);
 
+        Assert.Equal(1, await _tokens.WriteUsesAsync());
         Assert.Equal(_clock.GetUtcNow().UtcDateTime, (await _tokens.ListAsync(Owner)).Single(t => t.Id == created.Row.Id).LastUsedUtc);
+        Assert.Equal(0, await _tokens.WriteUsesAsync()); // within the minute nothing new to write
+    }
+
+    [Fact]
+    public async Task The_writer_writes_last_uses_every_interval_and_what_is_left_when_the_app_stops()
+    {
+        var created = await CreateAsync();
+        using var writer = new TokenUseWriter(_tokens, _clock, NullLogger<TokenUseWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+
+        await _tokens.ValidateAsync(created.Token);
+        var first = _clock.GetUtcNow().UtcDateTime;
+        Assert.Null(await LastUsedAsync(created.Row.Id)); // noted, not yet written: the call did not wait for a write
+        _clock.Advance(TokenUseWriter.Interval);
+        await Eventually.MatchesAsync(() => LastUsedAsync(created.Row.Id), used => used == first, TimeSpan.FromSeconds(10), "the tick wrote the last use");
+
+        _clock.Advance(TimeSpan.FromMinutes(2) - TokenUseWriter.Interval / 2); // the next use is a new minute, between ticks
+        await _tokens.ValidateAsync(created.Token);
+        await writer.StopAsync(CancellationToken.None);
+        Assert.Equal(_clock.GetUtcNow().UtcDateTime, await LastUsedAsync(created.Row.Id));
+    }
+
+    [Fact]
+    public async Task After_a_restart_the_tokens_used_in_the_last_day_are_remembered_and_no_others()
+    {
+        var recent = await CreateAsync();
+        var old = await CreateAsync();
+        var revoked = await CreateAsync();
+        var neverUsed = await CreateAsync();
+        await _tokens.ValidateAsync(old.Token);
+        await _tokens.WriteUsesAsync();
+        _clock.Advance(TimeSpan.FromDays(2));
+        await _tokens.ValidateAsync(recent.Token);
+        await _tokens.ValidateAsync(revoked.Token);
+        await _tokens.WriteUsesAsync();
+        Assert.True(await _tokens.RevokeAsync(Owner, revoked.Row.Id));
+
+        // A new instance (a restart) on the same database remembers only the token used in the last day.
+        using var restarted = new ApiTokenService(_database, _clock, _events, new WriteTurns());
+        Assert.Equal(1, await restarted.RememberRecentlyUsedAsync(limit: 100));
+        foreach (var token in new[] { recent, old, neverUsed }) await RevokeInDatabaseAsync(token.Row.Id); // behind its back
+        Assert.NotNull(await restarted.ValidateAsync(recent.Token)); // remembered: no lookup
+        Assert.Null(await restarted.ValidateAsync(old.Token));
+        Assert.Null(await restarted.ValidateAsync(neverUsed.Token));
+        Assert.Null(await restarted.ValidateAsync(revoked.Token));
+    }
+
+    private async Task<DateTime?> LastUsedAsync(int tokenId)
+    {
+        await using var db = await _database.CreateDbContextAsync();
+        return await db.ApiTokens.Where(t => t.Id == tokenId).Select(t => t.LastUsedUtc).SingleAsync();
     }
 
     private async Task<CreatedApiToken> CreateAsync(int lifetimeDays = 30)

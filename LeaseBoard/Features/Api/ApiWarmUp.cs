@@ -33,6 +33,9 @@ public sealed partial class ApiWarmUp(BookingService booking, ApiTokenService to
     /// <summary>How often the settle wait looks at the JIT's count of compiled methods.</summary>
     private static readonly TimeSpan JitSettleStep = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>At most this many recently used tokens are remembered at start (a few hundred bytes each).</summary>
+    private const int RememberedTokens = 10_000;
+
     private readonly TaskCompletionSource _warm = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task Warm => _warm.Task;
@@ -45,11 +48,12 @@ public sealed partial class ApiWarmUp(BookingService booking, ApiTokenService to
             for (var round = 0; round < warmUp.Value.WarmUpRounds; round++)
             {
                 await booking.RehearseAsync(stoppingToken);
-                await tokens.ValidateAsync("lb_0000000000_rehearsal", stoppingToken); // no such token: the lookup is what warms
+                await tokens.RehearseAsync(stoppingToken);
                 var environments = await queries.EnvironmentsAsync(stoppingToken);
                 if (environments is [{ Key: var key }, ..]) await queries.EnvironmentIdAsync(key, stoppingToken);
                 JsonSerializer.Serialize(environments, json.Value.SerializerOptions);
             }
+            var remembered = await tokens.RememberRecentlyUsedAsync(RememberedTokens, stoppingToken);
             var overHttp = await WarmOverHttpAsync(stoppingToken);
             // Ready once the JIT has stopped compiling (its optimised versions of the hot methods are in place), or at the limit.
             var settleStarted = clock.GetTimestamp();
@@ -60,7 +64,7 @@ public sealed partial class ApiWarmUp(BookingService booking, ApiTokenService to
                 if (now == compiled) break;
                 compiled = now;
             }
-            LogWarm(clock.GetElapsedTime(started).TotalMilliseconds, warmUp.Value.WarmUpRounds, overHttp);
+            LogWarm(clock.GetElapsedTime(started).TotalMilliseconds, warmUp.Value.WarmUpRounds, overHttp, remembered);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
@@ -152,8 +156,8 @@ public sealed partial class ApiWarmUp(BookingService booking, ApiTokenService to
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(Warm.IsCompleted ? HealthCheckResult.Healthy("warm") : HealthCheckResult.Unhealthy("warming up"));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Booking path warm after {Milliseconds:0} ms ({Rounds} rounds in process, {HttpRounds} over HTTP)")]
-    private partial void LogWarm(double milliseconds, int rounds, int httpRounds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Booking path warm after {Milliseconds:0} ms ({Rounds} rounds in process, {HttpRounds} over HTTP, {Tokens} recently used tokens remembered)")]
+    private partial void LogWarm(double milliseconds, int rounds, int httpRounds, int tokens);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Warming over HTTP at {Address} stopped: a rehearsed booking answered {Booked} (201 expected), a refused one {Refused} (422 expected)")]
     private partial void LogHttpUnexpected(Uri address, int booked, int refused);

@@ -30,6 +30,7 @@ public sealed class ApiTokenService : IDisposable
     private readonly BoardEvents events;
     private readonly WriteTurns turns;
     private readonly ConcurrentDictionary<string, Validated> _validated = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, DateTime> _uses = new();
     private readonly IDisposable _revocations;
 
     /// <summary>A token row found valid at <paramref name="CheckedUtc"/>.</summary>
@@ -125,30 +126,90 @@ public sealed class ApiTokenService : IDisposable
         var now = Now;
         if (_validated.TryGetValue(prefix, out var known) && now - known.CheckedUtc < RecheckAfter)
         {
-            if (!CryptographicOperations.FixedTimeEquals(known.Token.SecretHash, hash)) return null;
-            if (known.Token.ExpiresUtc <= now) return null;
-            if (known.Token.LastUsedUtc is { } used && now - used <= TimeSpan.FromMinutes(1)) return known.Token;
+            if (!CryptographicOperations.FixedTimeEquals(known.Token.SecretHash, hash) || known.Token.ExpiresUtc <= now) return null;
+            RecordUse(known.Token, now);
+            return known.Token;
         }
 
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Prefix == prefix, ct);
+        var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Prefix == prefix, ct);
         if (token is null || !CryptographicOperations.FixedTimeEquals(token.SecretHash, hash)) return null;
         if (token.RevokedUtc is not null || token.ExpiresUtc <= now)
         {
             _validated.TryRemove(prefix, out _);
             return null;
         }
-        // Last use is kept to the minute: a write per request would be waste.
-        if (token.LastUsedUtc is null || now - token.LastUsedUtc > TimeSpan.FromMinutes(1))
-        {
-            token.LastUsedUtc = now;
-            // In the bookings' queue for SQLite's writer: meeting a booking's transaction at the lock would cost this
-            // request (or the booking) Microsoft.Data.Sqlite's busy sleep.
-            using var turn = await turns.TakeAsync(db, ct);
-            await db.SaveChangesAsync(ct);
-        }
+        RecordUse(token, now);
         _validated[prefix] = new Validated(token, now);
         return token;
+    }
+
+    /// <summary>
+    /// Remembers the tokens used in the last day as just checked (at most <paramref name="limit"/>, the most recently used
+    /// first), so that the pipelines calling when an instance comes back from a restart do not each pay a lookup in the same
+    /// second. A revocation still forgets one at once; the recheck after <see cref="RecheckAfter"/> applies as to any other.
+    /// Returns how many it remembered.
+    /// </summary>
+    public async Task<int> RememberRecentlyUsedAsync(int limit, CancellationToken ct = default)
+    {
+        var now = Now;
+        var since = now.AddDays(-1);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var recent = await db.ApiTokens.AsNoTracking()
+            .Where(t => t.RevokedUtc == null && t.ExpiresUtc > now && t.LastUsedUtc >= since)
+            .OrderByDescending(t => t.LastUsedUtc).Take(limit).ToListAsync(ct);
+        foreach (var token in recent) _validated.TryAdd(token.Prefix, new Validated(token, now));
+        return recent.Count;
+    }
+
+    /// <summary>The statements of a token's first use after a start (its lookup, its last-use write), on rows that do not exist.</summary>
+    public async Task RehearseAsync(CancellationToken ct = default)
+    {
+        await ValidateAsync("lb_0000000000_rehearsal", ct);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await db.ApiTokens.Where(t => t.Id == 0).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedUtc, Now), ct);
+    }
+
+    /// <summary>
+    /// Last use is kept to the minute, and off the caller's path: the use is noted in memory and written by the next
+    /// <see cref="WriteUsesAsync"/> (every few seconds, and at shutdown), all pending uses in one transaction. A burst of
+    /// pipelines after a restart would otherwise queue one commit each for SQLite's writer, ahead of their bookings.
+    /// </summary>
+    private void RecordUse(ApiToken token, DateTime now)
+    {
+        if (token.LastUsedUtc is { } used && now - used <= TimeSpan.FromMinutes(1)) return;
+        token.LastUsedUtc = now;
+        _uses[token.Id] = now;
+    }
+
+    /// <summary>Writes the uses noted since the last call, in the bookings' queue for the writer; returns how many.</summary>
+    public async Task<int> WriteUsesAsync(CancellationToken ct = default)
+    {
+        if (_uses.IsEmpty) return 0;
+        var pending = new List<KeyValuePair<int, DateTime>>();
+        foreach (var id in _uses.Keys)
+            if (_uses.TryRemove(id, out var at)) pending.Add(new(id, at));
+        try
+        {
+            await using var strategyDb = await dbs.CreateDbContextAsync(ct);
+            await strategyDb.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+            {
+                await using var db = await dbs.CreateDbContextAsync(token);
+                // In the bookings' queue for SQLite's writer: meeting a booking's transaction at the lock would cost the
+                // booking Microsoft.Data.Sqlite's busy sleep.
+                using var turn = await turns.TakeAsync(db, token);
+                await using var transaction = await db.Database.BeginTransactionAsync(token);
+                foreach (var (id, at) in pending)
+                    await db.ApiTokens.Where(t => t.Id == id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedUtc, at), token);
+                await transaction.CommitAsync(token);
+            }, ct);
+            return pending.Count;
+        }
+        catch
+        {
+            foreach (var (id, at) in pending) _uses.TryAdd(id, at); // tried again next time, unless a newer use came in
+            throw;
+        }
     }
 
     public void Dispose() => _revocations.Dispose();
