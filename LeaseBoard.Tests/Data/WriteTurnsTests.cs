@@ -45,13 +45,45 @@ public sealed class WriteTurnsTests
 
         await using var db = await h.Database.CreateDbContextAsync();
         var held = await turns.TakeAsync(db, CancellationToken.None);
-        var validating = tokens.ValidateAsync(created.Token);
-        Assert.False(validating.IsCompleted, "the last-use write went past a held turn");
+        // The call itself writes nothing: it only notes the use, so it never waits behind a booking.
+        Assert.NotNull(await tokens.ValidateAsync(created.Token).WaitAsync(TimeSpan.FromSeconds(30)));
+        var writing = tokens.WriteUsesAsync();
+        Assert.False(writing.IsCompleted, "the last-use write went past a held turn");
 
         held!.Dispose();
-        Assert.NotNull(await validating.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, await writing.WaitAsync(TimeSpan.FromSeconds(30)));
         await using var check = await h.Database.CreateDbContextAsync();
         Assert.NotNull((await check.ApiTokens.SingleAsync()).LastUsedUtc);
+    }
+
+    [Fact]
+    public async Task After_a_restart_the_reconcile_writes_every_new_job_id_in_one_turn()
+    {
+        await using var h = await LeaseHarness.CreateAsync();
+        var booked = new List<int>();
+        for (var env = 1; env <= 3; env++) booked.Add((await h.BookAsync(env, h.At(14, daysAhead: 1), TimeSpan.FromHours(1))).Id);
+        await h.SettledAsync();
+        await h.RestartAsync();
+        foreach (var job in h.Jobs.All.Where(j => j.Kind == "start")) h.Jobs.Delete(job.Id); // lost again: the next reconcile makes new ones
+        var before = await StartJobIdsAsync(h, booked);
+
+        await using var db = await h.Database.CreateDbContextAsync();
+        var held = await h.Turns.TakeAsync(db, CancellationToken.None);
+        var reconciling = h.Supervisor.ReconcileAsync(CancellationToken.None);
+        Assert.False(reconciling.IsCompleted, "the reconcile's writes went past a held turn");
+        Assert.Equal(before, await StartJobIdsAsync(h, booked));
+
+        held!.Dispose();
+        await reconciling.WaitAsync(TimeSpan.FromSeconds(30));
+        var after = await StartJobIdsAsync(h, booked);
+        Assert.All(after, id => Assert.True(id is not null && h.Jobs.IsPending(id), $"start job {id} is not a pending one"));
+        Assert.Empty(after.Intersect(before));
+    }
+
+    private static async Task<List<string?>> StartJobIdsAsync(LeaseHarness h, List<int> ids)
+    {
+        await using var db = await h.Database.CreateDbContextAsync();
+        return await db.Reservations.Where(r => ids.Contains(r.Id)).OrderBy(r => r.Id).Select(r => r.StartJobId).ToListAsync();
     }
 
     private static async Task<bool> JobIdsWritten(BookingHarness h)

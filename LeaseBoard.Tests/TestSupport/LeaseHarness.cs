@@ -56,6 +56,7 @@ public sealed class LeaseHarness : IAsyncDisposable
     public EnvironmentCare Care => _services.GetRequiredService<EnvironmentCare>();
     public ReadinessCheck Readiness => _services.GetRequiredService<ReadinessCheck>();
     public LeaseSupervisor Supervisor => _services.GetRequiredService<LeaseSupervisor>();
+    public WriteTurns Turns => _services.GetRequiredService<WriteTurns>();
     /// <summary>The instruments this "app" records into (its own meter; a restart makes a new one).</summary>
     public LeaseBoard.Features.Telemetry.LeaseBoardTelemetry Telemetry => _services.GetRequiredService<LeaseBoard.Features.Telemetry.LeaseBoardTelemetry>();
     public LeaseBoard.Features.Admin.AdminService Admin => _services.GetRequiredService<LeaseBoard.Features.Admin.AdminService>();

@@ -28,6 +28,7 @@ public sealed partial class LeaseSupervisor(
     TimeProvider clock,
     IEnumerable<ISupervisePassListener> listeners,
     LeaseBoardTelemetry telemetry,
+    WriteTurns turns,
     ILogger<LeaseSupervisor> logger)
 {
     /// <summary>A Leased environment with no open run for this long was stranded (its run ended without handing it on).</summary>
@@ -110,6 +111,7 @@ public sealed partial class LeaseSupervisor(
             var live = await db.Reservations.Where(r => (r.State == ReservationState.Scheduled && r.StartUtc > now)
                                                         || (r.State == ReservationState.Active && r.EndUtc > now))
                 .Select(r => new { r.Id, r.State, r.StartUtc, r.EndUtc, r.StartJobId, r.DeadlineJobId }).ToListAsync(ct);
+            var rescheduled = new List<Rescheduled>();
             foreach (var reservation in live)
             {
                 var startJob = reservation.StartJobId;
@@ -123,9 +125,9 @@ public sealed partial class LeaseSupervisor(
                     && LeaseRules.ReadinessDue(now, reservation.StartUtc, Options.ReadinessLead) is { } readinessAt)
                     jobs.ScheduleReadiness(reservation.Id, reservation.StartUtc, readinessAt);
                 if (startJob != reservation.StartJobId || deadlineJob != reservation.DeadlineJobId)
-                    await db.Reservations.Where(r => r.Id == reservation.Id)
-                        .ExecuteUpdateAsync(s => s.SetProperty(r => r.StartJobId, startJob).SetProperty(r => r.DeadlineJobId, deadlineJob), ct);
+                    rescheduled.Add(new Rescheduled(reservation.Id, reservation.StartJobId, reservation.DeadlineJobId, startJob, deadlineJob));
             }
+            await WriteJobIdsAsync(rescheduled, ct);
             LogReconciled(live.Count);
 
             await db.TestRuns.Where(r => r.State == TestRunState.Starting && r.FrameworkRunId == null && r.NextActionUtc > now)
@@ -134,6 +136,31 @@ public sealed partial class LeaseSupervisor(
         await AdoptRunsAsync(ct);
         return await SuperviseAsync(ct);
     }
+
+    /// <summary>
+    /// The new job ids in one transaction, in the bookings' queue for SQLite's writer: after a restart every future
+    /// reservation gets new jobs, and hundreds of statements committed one by one would hold the writer for most of a second
+    /// against the first bookings (which met it in Microsoft.Data.Sqlite's busy sleep). A job whose id is not written is
+    /// found pending by the next reconcile or, when it runs, finds its reservation as it is; a row whose ids changed since
+    /// they were read (a booking moved it meanwhile and scheduled its own) is left as that change wrote it.
+    /// </summary>
+    private async Task WriteJobIdsAsync(List<Rescheduled> rescheduled, CancellationToken ct)
+    {
+        if (rescheduled.Count == 0) return;
+        await using var strategyDb = await dbs.CreateDbContextAsync(ct);
+        await strategyDb.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        {
+            await using var db = await dbs.CreateDbContextAsync(token);
+            using var turn = await turns.TakeAsync(db, token);
+            await using var transaction = await db.Database.BeginTransactionAsync(token);
+            foreach (var (id, wasStart, wasDeadline, startJob, deadlineJob) in rescheduled)
+                await db.Reservations.Where(r => r.Id == id && r.StartJobId == wasStart && r.DeadlineJobId == wasDeadline)
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.StartJobId, startJob).SetProperty(r => r.DeadlineJobId, deadlineJob), token);
+            await transaction.CommitAsync(token);
+        }, ct);
+    }
+
+    private sealed record Rescheduled(int Id, string? WasStartJob, string? WasDeadlineJob, string? StartJob, string? DeadlineJob);
 
     /// <summary>Asks the framework about every open run it was given and records each it still runs as adopted.</summary>
     private async Task AdoptRunsAsync(CancellationToken ct)
