@@ -24,6 +24,23 @@ public sealed class WriteTurns
         return new Turn(_turn);
     }
 
+    /// <summary>
+    /// One unit of writes in its turn and in one transaction (one commit), on a fresh context per attempt, retried whole
+    /// by the provider's execution strategy.
+    /// </summary>
+    public async Task InTransactionAsync(IDbContextFactory<LeaseBoardDb> dbs, Func<LeaseBoardDb, CancellationToken, Task> write, CancellationToken ct)
+    {
+        await using var strategyDb = await dbs.CreateDbContextAsync(ct);
+        await strategyDb.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        {
+            await using var db = await dbs.CreateDbContextAsync(token);
+            using var turn = await TakeAsync(db, token);
+            await using var transaction = await db.Database.BeginTransactionAsync(token);
+            await write(db, token);
+            await transaction.CommitAsync(token);
+        }, ct);
+    }
+
     private sealed class Turn(SemaphoreSlim turn) : IDisposable
     {
         private int _ended;

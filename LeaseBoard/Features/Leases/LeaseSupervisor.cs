@@ -147,16 +147,11 @@ public sealed partial class LeaseSupervisor(
     private async Task WriteJobIdsAsync(List<Rescheduled> rescheduled, CancellationToken ct)
     {
         if (rescheduled.Count == 0) return;
-        await using var strategyDb = await dbs.CreateDbContextAsync(ct);
-        await strategyDb.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        await turns.InTransactionAsync(dbs, async (db, token) =>
         {
-            await using var db = await dbs.CreateDbContextAsync(token);
-            using var turn = await turns.TakeAsync(db, token);
-            await using var transaction = await db.Database.BeginTransactionAsync(token);
             foreach (var (id, wasStart, wasDeadline, startJob, deadlineJob) in rescheduled)
                 await db.Reservations.Where(r => r.Id == id && r.StartJobId == wasStart && r.DeadlineJobId == wasDeadline)
                     .ExecuteUpdateAsync(s => s.SetProperty(r => r.StartJobId, startJob).SetProperty(r => r.DeadlineJobId, deadlineJob), token);
-            await transaction.CommitAsync(token);
         }, ct);
     }
 

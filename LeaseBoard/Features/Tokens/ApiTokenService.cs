@@ -191,17 +191,12 @@ public sealed class ApiTokenService : IDisposable
             if (_uses.TryRemove(id, out var at)) pending.Add(new(id, at));
         try
         {
-            await using var strategyDb = await dbs.CreateDbContextAsync(ct);
-            await strategyDb.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+            // In the bookings' queue for SQLite's writer: meeting a booking's transaction at the lock would cost the
+            // booking Microsoft.Data.Sqlite's busy sleep.
+            await turns.InTransactionAsync(dbs, async (db, token) =>
             {
-                await using var db = await dbs.CreateDbContextAsync(token);
-                // In the bookings' queue for SQLite's writer: meeting a booking's transaction at the lock would cost the
-                // booking Microsoft.Data.Sqlite's busy sleep.
-                using var turn = await turns.TakeAsync(db, token);
-                await using var transaction = await db.Database.BeginTransactionAsync(token);
                 foreach (var (id, at) in pending)
                     await db.ApiTokens.Where(t => t.Id == id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedUtc, at), token);
-                await transaction.CommitAsync(token);
             }, ct);
             return pending.Count;
         }
